@@ -1,0 +1,92 @@
+// Package testenv gives construct unit tests what the real app has: the cdk.json context (feature
+// flags change templates), an explicit account and region (no AWS look-ups), and a 3-AZ VPC.
+// Only tests import it.
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/okiagari/okiagari/cdkjson"
+	"github.com/okiagari/okiagari/constructs/network"
+)
+
+// Account, Region and Zones are the environment every test stack is in.
+const (
+	Account = "123456789012"
+	Region  = "ap-northeast-1"
+)
+
+// Zones are the availability zones of the test VPC.
+var Zones = []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
+
+// Main runs a package's tests with CloudFormation validation off (it is most of synthesis time;
+// CI's full `cdk synth` keeps it on) and closes the jsii runtime once at the end. Call it from
+// TestMain.
+func Main(m *testing.M) {
+	os.Setenv("CDK_VALIDATION", "false")
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// App returns an app with the project's cdk.json context, as the CDK CLI would pass it.
+func App(t testing.TB) awscdk.App {
+	t.Helper()
+	path, err := cdkjson.Find(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := cdkjson.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+}
+
+// Stack returns a stack named "Test" in a fresh App, in the test account and region.
+func Stack(t testing.TB) awscdk.Stack {
+	t.Helper()
+	return awscdk.NewStack(App(t), jsii.String("Test"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(Account), Region: jsii.String(Region)},
+	})
+}
+
+// Vpc adds a VPC over Zones with one NAT gateway to stack.
+func Vpc(t testing.TB, stack awscdk.Stack) awsec2.IVpc {
+	t.Helper()
+	one := 1
+	v, err := network.NewVpc(stack, jsii.String("Vpc"), &network.VpcProps{AvailabilityZones: Zones, NatGateways: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Vpc
+}
+
+// Template synthesizes stack's template for assertions.
+func Template(stack awscdk.Stack) assertions.Template {
+	return assertions.Template_FromStack(stack, nil)
+}
+
+// NagFindings runs cdk-nag's AwsSolutions pack on stack and returns its unsuppressed errors and
+// warnings as "path: message" lines. A construct's test asserts it returns none.
+func NagFindings(stack awscdk.Stack) []string {
+	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	a := assertions.Annotations_FromStack(stack)
+	var out []string
+	any := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	for _, msgs := range []*[]*cxapi.SynthesisMessage{a.FindError(jsii.String("*"), any), a.FindWarning(jsii.String("*"), any)} {
+		for _, m := range *msgs {
+			out = append(out, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+		}
+	}
+	return out
+}
