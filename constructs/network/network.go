@@ -1,6 +1,7 @@
 package network
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -172,24 +173,17 @@ func validate(scope constructs.Construct, id *string, p *VpcProps) (int, error) 
 	}
 	prefix := 0
 	if !check.Unresolved(p.Cidr) {
-		pfx, err := netip.ParsePrefix(*p.Cidr)
-		switch {
-		case err != nil || !pfx.Addr().Is4():
-			c.Addf("Cidr %q is not a valid IPv4 CIDR", *p.Cidr)
-		case pfx.Masked() != pfx:
-			c.Addf("Cidr %q has host bits set; use %q", *p.Cidr, pfx.Masked().String())
-		case pfx.Bits() < 16 || pfx.Bits() > 20:
-			c.Addf("Cidr %q must have a prefix between /16 and /20, got /%d", *p.Cidr, pfx.Bits())
-		default:
-			prefix = pfx.Bits()
+		var err error
+		if prefix, err = CheckCidr(*p.Cidr); err != nil {
+			c.Addf("Cidr %v", err)
 		}
 	}
-	if n := *p.NatGateways; n < 1 || n > len(azs) && len(azs) > 0 {
-		c.Addf("NatGateways must be between 1 and the number of zones (%d), got %d", len(azs), n)
+	if err := CheckNatGateways(*p.NatGateways, len(azs)); err != nil {
+		c.Addf("NatGateways %v", err)
 	}
 	for _, name := range p.InterfaceEndpoints {
-		if !slices.Contains(InterfaceEndpointServices, name) {
-			c.Addf("InterfaceEndpoints: %q is not one of %s", name, strings.Join(InterfaceEndpointServices, ", "))
+		if err := CheckInterfaceEndpoint(name); err != nil {
+			c.Addf("InterfaceEndpoints: %v", err)
 		}
 	}
 	if err := c.Err(); err != nil {
@@ -198,3 +192,33 @@ func validate(scope constructs.Construct, id *string, p *VpcProps) (int, error) 
 	return prefix, nil
 }
 
+// CheckCidr returns the prefix length of a VPC CIDR, or an error saying what is wrong with it
+// ("\"10.0.0.0/33\" is not a valid IPv4 CIDR"). The config package uses it to name the config key.
+func CheckCidr(cidr string) (int, error) {
+	pfx, err := netip.ParsePrefix(cidr)
+	switch {
+	case err != nil || !pfx.Addr().Is4():
+		return 0, fmt.Errorf("%q is not a valid IPv4 CIDR", cidr)
+	case pfx.Masked() != pfx:
+		return 0, fmt.Errorf("%q has host bits set; use %q", cidr, pfx.Masked().String())
+	case pfx.Bits() < 16 || pfx.Bits() > 20:
+		return 0, fmt.Errorf("%q must have a prefix between /16 and /20, got /%d", cidr, pfx.Bits())
+	}
+	return pfx.Bits(), nil
+}
+
+// CheckNatGateways reports whether n NAT gateways fit zones zones: one per zone at most.
+func CheckNatGateways(n, zones int) error {
+	if n < 1 || n > zones && zones > 0 {
+		return fmt.Errorf("must be between 1 and the number of zones (%d), got %d", zones, n)
+	}
+	return nil
+}
+
+// CheckInterfaceEndpoint reports whether name is one of InterfaceEndpointServices.
+func CheckInterfaceEndpoint(name string) error {
+	if !slices.Contains(InterfaceEndpointServices, name) {
+		return fmt.Errorf("%q is not one of %s", name, strings.Join(InterfaceEndpointServices, ", "))
+	}
+	return nil
+}

@@ -34,6 +34,11 @@ var Zones = []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
 func Main(m *testing.M) {
 	os.Setenv("CDK_VALIDATION", "false")
 	code := m.Run()
+	// jsii-runtime-go waits for its node process twice and the loser prints a harmless
+	// "waitid: no child processes"; keep it out of test output.
+	if null, err := os.Open(os.DevNull); err == nil {
+		os.Stderr = null
+	}
 	jsii.Close()
 	os.Exit(code)
 }
@@ -49,6 +54,8 @@ func App(t testing.TB) awscdk.App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Answers CDK's look-up of the account's zones, as stacks.NewEnvironment does.
+	ctx["availability-zones:account="+Account+":region="+Region] = Zones
 	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 }
 

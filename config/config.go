@@ -1,0 +1,190 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/okiagari/okiagari/constructs/network"
+)
+
+// ContextKey is the cdk.json context key that holds the environments.
+const ContextKey = "environments"
+
+// SelectKey is the context key that picks one environment: `cdk synth -c env=prod`.
+const SelectKey = "env"
+
+// Environment is one deployment target: an AWS account and region, three availability zones and
+// everything okiagari deploys there.
+type Environment struct {
+	// Name is the environment's key in cdk.json ("prod"); it names the CDK stage.
+	Name string `json:"-"`
+	// Account is the 12-digit AWS account ID. Required.
+	Account string `json:"account"`
+	// Region is the AWS region, e.g. "ap-northeast-1". Required.
+	Region string `json:"region"`
+	// AvailabilityZones are exactly three zone names in Region. Naming them keeps synthesis
+	// free of AWS look-ups. Required.
+	AvailabilityZones []string `json:"availabilityZones"`
+	// Production marks an environment whose resilience gates fail the synth instead of
+	// warning, and whose load balancers are protected from deletion. Default: false.
+	Production bool `json:"production"`
+	// Network configures the VPC.
+	Network Network `json:"network"`
+}
+
+// Network configures the environment's VPC (constructs/network).
+type Network struct {
+	// Cidr is the VPC's IPv4 range, /16 to /20. Required.
+	Cidr string `json:"cidr"`
+	// NatGateways is the number of NAT gateways, 1 to 3. Default: 3 (one per zone).
+	NatGateways *int `json:"natGateways"`
+	// FlowLogRetentionDays is how long flow logs are kept, a CloudWatch Logs retention value.
+	// Default: 365.
+	FlowLogRetentionDays int `json:"flowLogRetentionDays"`
+	// InterfaceEndpoints are AWS services reached through interface endpoints ("ecr.api",
+	// "ecr.dkr", "logs", ...). Default: none.
+	InterfaceEndpoints []string `json:"interfaceEndpoints"`
+}
+
+var (
+	nameRe    = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+)
+
+// Load decodes and validates the environments in the context (the cdk.json context as the CLI
+// passes it). When the context selects one environment (-c env=NAME) only that one is returned.
+// The error lists every problem found, one per line.
+func Load(context map[string]any) ([]Environment, error) {
+	raw, ok := context[ContextKey].(map[string]any)
+	if !ok || len(raw) == 0 {
+		return nil, fmt.Errorf("cdk.json: context.%s must map environment names to their settings", ContextKey)
+	}
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if sel, ok := context[SelectKey]; ok {
+		s, _ := sel.(string)
+		if _, found := raw[s]; !found {
+			return nil, fmt.Errorf("-c %s=%v: no such environment; known: %s", SelectKey, sel, strings.Join(names, ", "))
+		}
+		names = []string{s}
+	}
+
+	var problems []string
+	var envs []Environment
+	for _, name := range names {
+		var p []string
+		add := func(path, format string, args ...any) {
+			p = append(p, fmt.Sprintf("env %q: %s: %s", name, path, fmt.Sprintf(format, args...)))
+		}
+		if !nameRe.MatchString(name) {
+			p = append(p, fmt.Sprintf("env %q: the name must be 1-12 lowercase letters and digits, starting with a letter (it names stages and resources)", name))
+		}
+		strict("", raw[name], reflect.TypeFor[Environment](), add)
+		if len(p) == 0 {
+			env := Environment{Name: name}
+			b, _ := json.Marshal(raw[name])
+			if err := json.Unmarshal(b, &env); err != nil {
+				add("", "%v", err) // strict() has checked the shape; this is a bug if it happens
+			} else {
+				env.applyDefaults()
+				env.validate(add)
+				envs = append(envs, env)
+			}
+		}
+		problems = append(problems, p...)
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return envs, nil
+}
+
+func (e *Environment) applyDefaults() {
+	if e.Network.NatGateways == nil {
+		n := len(e.AvailabilityZones)
+		e.Network.NatGateways = &n
+	}
+	if e.Network.FlowLogRetentionDays == 0 {
+		e.Network.FlowLogRetentionDays = 365
+	}
+}
+
+func (e *Environment) validate(add func(path, format string, args ...any)) {
+	if !accountRe.MatchString(e.Account) {
+		add("account", "%q must be 12 digits", e.Account)
+	}
+	if !regionRe.MatchString(e.Region) {
+		add("region", "%q is not an AWS region name like \"ap-northeast-1\"", e.Region)
+	}
+	// Three zones: static stability (peak × 3/2 tasks) and the NAT count are planned for three.
+	const zones = 3
+	if n := len(e.AvailabilityZones); n != zones {
+		add("availabilityZones", "must name exactly %d zones, got %d %q", zones, n, e.AvailabilityZones)
+	}
+	seen := map[string]bool{}
+	for i, az := range e.AvailabilityZones {
+		path := fmt.Sprintf("availabilityZones[%d]", i)
+		switch {
+		case seen[az]:
+			add(path, "%q is named twice; each zone once", az)
+		case len(az) != len(e.Region)+1 || !strings.HasPrefix(az, e.Region) || az[len(az)-1] < 'a' || az[len(az)-1] > 'z':
+			add(path, "%q is not a zone of region %q (want %sa, %sc, ...)", az, e.Region, e.Region, e.Region)
+		}
+		seen[az] = true
+	}
+
+	n := e.Network
+	if n.Cidr == "" {
+		add("network.cidr", "is required, e.g. \"10.0.0.0/16\"")
+	} else if _, err := network.CheckCidr(n.Cidr); err != nil {
+		add("network.cidr", "%v", err)
+	}
+	if err := network.CheckNatGateways(*n.NatGateways, zones); err != nil {
+		add("network.natGateways", "%v", err)
+	}
+	if _, err := Retention(n.FlowLogRetentionDays); err != nil {
+		add("network.flowLogRetentionDays", "%v", err)
+	}
+	for i, ep := range n.InterfaceEndpoints {
+		if err := network.CheckInterfaceEndpoint(ep); err != nil {
+			add(fmt.Sprintf("network.interfaceEndpoints[%d]", i), "%v", err)
+		}
+	}
+}
+
+// retentionDays are the values CloudWatch Logs accepts for a log group's retention.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// Retention converts a number of days to a CloudWatch Logs retention, or says which are allowed.
+func Retention(days int) (awslogs.RetentionDays, error) {
+	r, ok := retentionDays[days]
+	if !ok {
+		allowed := make([]int, 0, len(retentionDays))
+		for d := range retentionDays {
+			allowed = append(allowed, d)
+		}
+		slices.Sort(allowed)
+		return "", fmt.Errorf("%d is not a CloudWatch Logs retention; use one of %v", days, allowed)
+	}
+	return r, nil
+}

@@ -1,0 +1,61 @@
+package stacks
+
+import (
+	"errors"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/config"
+)
+
+// Environment is one environment's stage and its stacks.
+type Environment struct {
+	Stage   awscdk.Stage
+	Network *Network
+}
+
+// Build adds one stage per environment to app. It returns every construct validation error of
+// every environment at once; app must not be synthesized then.
+func Build(app constructs.Construct, envs []config.Environment) ([]*Environment, error) {
+	var out []*Environment
+	var errs []error
+	for _, env := range envs {
+		e, err := NewEnvironment(app, env)
+		errs = append(errs, err)
+		out = append(out, e)
+	}
+	return out, errors.Join(errs...)
+}
+
+// NewEnvironment adds the stage of one environment with all its stacks.
+func NewEnvironment(scope constructs.Construct, env config.Environment) (*Environment, error) {
+	stage := awscdk.NewStage(scope, jsii.String(env.Name), &awscdk.StageProps{
+		Env: &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)},
+	})
+	// CDK asks for the account's zones (a look-up needing credentials) even when the VPC names
+	// its zones; answering with the configured ones keeps synthesis offline and deterministic.
+	stage.Node().SetContext(jsii.String(ZonesContextKey(env.Account, env.Region)), env.AvailabilityZones)
+	awscdk.Tags_Of(stage).Add(jsii.String("okiagari:environment"), jsii.String(env.Name), nil)
+	e := &Environment{Stage: stage}
+	var err error
+	if e.Network, err = NewNetwork(stage, env); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+// stackProps are the settings every okiagari stack shares: production stacks cannot be deleted
+// by accident.
+func stackProps(env config.Environment, description string) *awscdk.StackProps {
+	return &awscdk.StackProps{
+		Description:           jsii.String("okiagari " + env.Name + ": " + description),
+		TerminationProtection: jsii.Bool(env.Production),
+	}
+}
+
+// ZonesContextKey is the context key under which CDK looks up an account's availability zones.
+func ZonesContextKey(account, region string) string {
+	return "availability-zones:account=" + account + ":region=" + region
+}

@@ -1,0 +1,138 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/okiagari/okiagari/cdkjson"
+	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/stacks"
+)
+
+// synthesized is the app of cdk.json, synthesized once for all tests of this package.
+var synthesized struct {
+	context   map[string]any
+	envs      []config.Environment
+	assembly  cxapi.CloudAssembly
+	templates map[string]map[string]any // "prod/Network" → template
+	messages  map[string][]string       // "prod/Network" → "level path: message"
+}
+
+func TestMain(m *testing.M) {
+	os.Setenv("CDK_VALIDATION", "false") // CI's `cdk synth` runs it; here it is most of the time
+	code, err := setup()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	} else {
+		code = m.Run()
+	}
+	if null, err := os.Open(os.DevNull); err == nil {
+		os.Stderr = null // jsii's harmless double-wait message
+	}
+	jsii.Close()
+	os.Exit(code)
+}
+
+func setup() (int, error) {
+	ctx, err := cdkjson.Load("../cdk.json", nil)
+	if err != nil {
+		return 1, err
+	}
+	envs, err := config.Load(ctx)
+	if err != nil {
+		return 1, fmt.Errorf("cdk.json: %w", err)
+	}
+	outdir, err := os.MkdirTemp("", "okiagari-test-*")
+	if err != nil {
+		return 1, err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	if _, err := stacks.Build(app, envs); err != nil {
+		return 1, fmt.Errorf("cdk.json: %w", err)
+	}
+	asm := app.Synth(nil)
+	synthesized.context, synthesized.envs, synthesized.assembly = ctx, envs, asm
+	synthesized.templates = map[string]map[string]any{}
+	synthesized.messages = map[string][]string{}
+	for _, s := range *asm.StacksRecursively() {
+		name := *s.HierarchicalId()
+		raw, err := os.ReadFile(filepath.Join(outdir, assemblyDir(s), *s.TemplateFile()))
+		if err != nil {
+			return 1, err
+		}
+		var tpl map[string]any
+		if err := json.Unmarshal(raw, &tpl); err != nil {
+			return 1, err
+		}
+		synthesized.templates[name] = tpl
+		for _, m := range *s.Messages() {
+			synthesized.messages[name] = append(synthesized.messages[name], fmt.Sprintf("%s %s: %v", m.Level, *m.Id, m.Entry.Data))
+		}
+	}
+	return 0, nil
+}
+
+// assemblyDir is the directory of a stage's nested assembly, relative to the app's outdir.
+func assemblyDir(s cxapi.CloudFormationStackArtifact) string {
+	stage, _, _ := strings.Cut(*s.HierarchicalId(), "/")
+	return "assembly-" + stage
+}
+
+// TestNoLookups: synthesis needs no AWS credentials, so no stack may ask for context it lacks
+// (the CLI would try to look it up in the account).
+func TestNoLookups(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(*synthesized.assembly.Directory(), "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range append([]string{""}, stageDirs()...) {
+		raw, err = os.ReadFile(filepath.Join(*synthesized.assembly.Directory(), dir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Missing []struct{ Key string } `json:"missing"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, miss := range m.Missing {
+			t.Errorf("%s/manifest.json: synthesis asks for a look-up of %q", dir, miss.Key)
+		}
+	}
+}
+
+// stageDirs are the nested assembly directories, one per environment.
+func stageDirs() []string {
+	var dirs []string
+	for _, e := range synthesized.envs {
+		dirs = append(dirs, "assembly-"+e.Name)
+	}
+	return dirs
+}
+
+// TestNag asserts that cdk-nag's AwsSolutions pack finds nothing unsuppressed on any stack, and
+// that no stack carries any other error annotation.
+func TestNag(t *testing.T) {
+	if len(synthesized.templates) == 0 {
+		t.Fatal("no stacks synthesized")
+	}
+	for name := range synthesized.templates {
+		for _, m := range synthesized.messages[name] {
+			if strings.HasPrefix(m, "error") || strings.Contains(m, "AwsSolutions-") {
+				t.Errorf("%s: %s", name, m)
+			}
+		}
+	}
+}

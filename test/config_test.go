@@ -1,0 +1,181 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/okiagari/okiagari/config"
+)
+
+// mutate returns a deep copy of the cdk.json context with f applied to it.
+func mutate(t *testing.T, f func(ctx map[string]any)) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(synthesized.context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx map[string]any
+	if err := json.Unmarshal(b, &ctx); err != nil {
+		t.Fatal(err)
+	}
+	f(ctx)
+	return ctx
+}
+
+// env returns the settings of one environment in ctx.
+func env(ctx map[string]any, name string) map[string]any {
+	return ctx[config.ContextKey].(map[string]any)[name].(map[string]any)
+}
+
+func section(ctx map[string]any, name, key string) map[string]any {
+	return env(ctx, name)[key].(map[string]any)
+}
+
+type invalidCase struct {
+	name   string
+	mutate func(ctx map[string]any)
+	want   string
+}
+
+var invalidConfigs = []invalidCase{
+	{"two zones", func(c map[string]any) {
+		env(c, "prod")["availabilityZones"] = []any{"ap-northeast-1a", "ap-northeast-1c"}
+	}, `env "prod": availabilityZones: must name exactly 3 zones, got 2 ["ap-northeast-1a" "ap-northeast-1c"]`},
+	{"four zones", func(c map[string]any) {
+		env(c, "dev")["availabilityZones"] = []any{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d", "ap-northeast-1b"}
+	}, `env "dev": availabilityZones: must name exactly 3 zones, got 4 ["ap-northeast-1a" "ap-northeast-1c" "ap-northeast-1d" "ap-northeast-1b"]`},
+	{"duplicate zone", func(c map[string]any) {
+		env(c, "stg")["availabilityZones"] = []any{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1a"}
+	}, `env "stg": availabilityZones[2]: "ap-northeast-1a" is named twice; each zone once`},
+	{"zone outside the region", func(c map[string]any) {
+		env(c, "prod")["availabilityZones"] = []any{"ap-northeast-1a", "ap-northeast-1c", "us-east-1a"}
+	}, `env "prod": availabilityZones[2]: "us-east-1a" is not a zone of region "ap-northeast-1" (want ap-northeast-1a, ap-northeast-1c, ...)`},
+	{"bad cidr", func(c map[string]any) {
+		section(c, "prod", "network")["cidr"] = "10.0.0.0/33"
+	}, `env "prod": network.cidr: "10.0.0.0/33" is not a valid IPv4 CIDR`},
+	{"cidr with host bits", func(c map[string]any) {
+		section(c, "prod", "network")["cidr"] = "10.30.1.0/16"
+	}, `env "prod": network.cidr: "10.30.1.0/16" has host bits set; use "10.30.0.0/16"`},
+	{"cidr too small", func(c map[string]any) {
+		section(c, "dev", "network")["cidr"] = "10.10.0.0/24"
+	}, `env "dev": network.cidr: "10.10.0.0/24" must have a prefix between /16 and /20, got /24`},
+	{"missing cidr", func(c map[string]any) {
+		delete(section(c, "dev", "network"), "cidr")
+	}, `env "dev": network.cidr: is required, e.g. "10.0.0.0/16"`},
+	{"account not 12 digits", func(c map[string]any) {
+		env(c, "prod")["account"] = "12345"
+	}, `env "prod": account: "12345" must be 12 digits`},
+	{"account as a number", func(c map[string]any) {
+		env(c, "prod")["account"] = 333333333333.0
+	}, `env "prod": account: want a string, got 3.33333333333e+11`},
+	{"bad region", func(c map[string]any) {
+		env(c, "prod")["region"] = "tokyo"
+	}, `env "prod": region: "tokyo" is not an AWS region name like "ap-northeast-1"
+env "prod": availabilityZones[0]: "ap-northeast-1a" is not a zone of region "tokyo" (want tokyoa, tokyoc, ...)
+env "prod": availabilityZones[1]: "ap-northeast-1c" is not a zone of region "tokyo" (want tokyoa, tokyoc, ...)
+env "prod": availabilityZones[2]: "ap-northeast-1d" is not a zone of region "tokyo" (want tokyoa, tokyoc, ...)`},
+	{"unknown key", func(c map[string]any) {
+		env(c, "prod")["prodution"] = true
+	}, `env "prod": prodution: unknown key; known keys here: account, availabilityZones, network, production, region`},
+	{"unknown nested key", func(c map[string]any) {
+		section(c, "dev", "network")["natGatways"] = 1.0
+	}, `env "dev": network.natGatways: unknown key; known keys here: cidr, flowLogRetentionDays, interfaceEndpoints, natGateways`},
+	{"nat count above zone count", func(c map[string]any) {
+		section(c, "prod", "network")["natGateways"] = 4.0
+	}, `env "prod": network.natGateways: must be between 1 and the number of zones (3), got 4`},
+	{"no nat", func(c map[string]any) {
+		section(c, "dev", "network")["natGateways"] = 0.0
+	}, `env "dev": network.natGateways: must be between 1 and the number of zones (3), got 0`},
+	{"nat count as a string", func(c map[string]any) {
+		section(c, "dev", "network")["natGateways"] = "3"
+	}, `env "dev": network.natGateways: want a whole number, got "3"`},
+	{"flow log retention", func(c map[string]any) {
+		section(c, "stg", "network")["flowLogRetentionDays"] = 45.0
+	}, `env "stg": network.flowLogRetentionDays: 45 is not a CloudWatch Logs retention; use one of [1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653]`},
+	{"unknown interface endpoint", func(c map[string]any) {
+		section(c, "stg", "network")["interfaceEndpoints"] = []any{"ecr.api", "ecr"}
+	}, `env "stg": network.interfaceEndpoints[1]: "ecr" is not one of ecr.api, ecr.dkr, logs, monitoring, ssm, ssmmessages, ec2messages, secretsmanager, sqs, sts, kms, elasticfilesystem`},
+	{"bad environment name", func(c map[string]any) {
+		envs := c[config.ContextKey].(map[string]any)
+		envs["Prod-EU"] = envs["prod"]
+		delete(envs, "prod")
+	}, `env "Prod-EU": the name must be 1-12 lowercase letters and digits, starting with a letter (it names stages and resources)`},
+	{"unknown -c env", func(c map[string]any) {
+		c[config.SelectKey] = "qa"
+	}, `-c env=qa: no such environment; known: dev, prod, stg`},
+	{"no environments", func(c map[string]any) {
+		delete(c, config.ContextKey)
+	}, `cdk.json: context.environments must map environment names to their settings`},
+	{"problems in two environments at once", func(c map[string]any) {
+		env(c, "dev")["account"] = "1"
+		section(c, "prod", "network")["cidr"] = "10.0.0.0/8"
+	}, `env "dev": account: "1" must be 12 digits
+env "prod": network.cidr: "10.0.0.0/8" must have a prefix between /16 and /20, got /8`},
+}
+
+// TestInvalidConfigs checks that each broken cdk.json gives exactly its message.
+func TestInvalidConfigs(t *testing.T) {
+	for _, tc := range invalidConfigs {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Load(mutate(t, tc.mutate))
+			if err == nil {
+				t.Fatalf("no error; want\n%s", tc.want)
+			}
+			if err.Error() != tc.want {
+				t.Fatalf("got\n%s\nwant\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSelectEnvironment checks -c env=NAME.
+func TestSelectEnvironment(t *testing.T) {
+	envs, err := config.Load(mutate(t, func(c map[string]any) { c[config.SelectKey] = "stg" }))
+	if err != nil || len(envs) != 1 || envs[0].Name != "stg" {
+		t.Fatalf("got %v, %v; want stg alone", envs, err)
+	}
+}
+
+// TestCommandLine runs the app as a user would (go run ./bin) on broken cdk.json files and checks
+// that it exits 1 with the messages, no Go panic trace, no jsii stack dump, and no cdk.out.
+func TestCommandLine(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "okiagari")
+	build := exec.Command("go", "build", "-o", bin, "../bin")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []invalidCase{invalidConfigs[4], invalidConfigs[0], invalidConfigs[len(invalidConfigs)-1]} {
+		t.Run(tc.name, func(t *testing.T) {
+			var file map[string]any
+			if err := json.Unmarshal(raw, &file); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate(file["context"].(map[string]any))
+			dir := t.TempDir()
+			b, _ := json.Marshal(file)
+			if err := os.WriteFile(filepath.Join(dir, "cdk.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Fatalf("exit code %d (%v), want 1; output:\n%s", code, err, out)
+			}
+			if got := strings.TrimSpace(string(out)); got != tc.want {
+				t.Fatalf("output\n%s\nwant\n%s", got, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "cdk.out")); err == nil {
+				t.Fatal("cdk.out was written for an invalid configuration")
+			}
+		})
+	}
+}
