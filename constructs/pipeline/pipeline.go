@@ -1,0 +1,495 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Service is one ECS service the pipeline deploys the image to.
+type Service struct {
+	// Name names the service inside the pipeline: the deploy action, its image definitions file
+	// (imagedefinitions-<Name>.json) and its bake rules. 1 to 40 letters, digits and hyphens,
+	// starting with a letter; unique in the pipeline. Default: none, required.
+	Name string
+	// Service is the ECS service to update. Default: none, required.
+	Service awsecs.IBaseService
+	// ContainerName is the container in the service's task definition that runs the built image.
+	// Unique in the pipeline: imagedefinitions.json has one entry per container. Default: none,
+	// required.
+	ContainerName string
+	// TaskRole is the service's task role. The deploy role may pass only this role and
+	// ExecutionRole, and only to ECS tasks. Default: none, required.
+	TaskRole awsiam.IRole
+	// ExecutionRole is the service's task execution role. Default: none, required.
+	ExecutionRole awsiam.IRole
+	// Alarms are watched after the deployment (see PipelineProps.BakeTime): one in ALARM rolls
+	// the deploy stage back. The service's own deployment alarms and circuit breaker roll back a
+	// deployment that fails while it runs. Default: none; this service adds nothing to the bake.
+	Alarms []awscloudwatch.IAlarm
+}
+
+// ConnectionSource is a Git repository reached through an AWS CodeConnections (formerly CodeStar
+// Connections) connection: GitHub, GitHub Enterprise Server, Bitbucket or GitLab.
+type ConnectionSource struct {
+	// ConnectionArn is the connection's ARN. The connection must have been created and then
+	// completed (handshake with the provider) in the console once; CloudFormation cannot do that.
+	// Default: none, required.
+	ConnectionArn string
+	// Repository is "owner/name". Default: none, required.
+	Repository string
+	// Branch is the branch whose pushes start the pipeline. Default: none, required.
+	Branch string
+}
+
+// S3Source is a zipped source tree uploaded to an S3 object, for accounts without a connection.
+// The bucket is referenced by name, not created. CodePipeline requires it to be versioned; the
+// image is tagged with the object's version id, and a push is noticed through EventBridge, which
+// needs a CloudTrail trail that logs the bucket's data (write) events.
+type S3Source struct {
+	// BucketName is the name of the existing, versioned bucket. Default: none, required.
+	BucketName string
+	// ObjectKey is the key of the zip file ("releases/app.zip"). Default: none, required.
+	ObjectKey string
+}
+
+// PipelineProps configures a Pipeline.
+type PipelineProps struct {
+	// EnvironmentName is the environment the pipeline releases to ("prod"); it appears in the
+	// approval request and as a label on the image. Default: none, required.
+	EnvironmentName string
+	// Repository is the ECR repository the image is pushed to; the build may push only to it.
+	// With immutable tags a commit already built is not built again. Default: none, required.
+	Repository awsecr.IRepository
+	// Services are the ECS services that run the image, deployed one after another in this order,
+	// so a bad image stops at the first service it breaks. Default: none, at least one required.
+	Services []Service
+	// Connection is the Git source. Exactly one of Connection and S3Source. Default: none.
+	Connection *ConnectionSource
+	// S3Source is the S3-object source. Exactly one of Connection and S3Source. Default: none.
+	S3Source *S3Source
+	// ManualApproval adds an Approve stage between Build and Deploy: a person must approve every
+	// release (production). Default: false, releases go out as soon as they are built.
+	ManualApproval bool
+	// BakeTime is how long, in whole minutes up to 60, CodePipeline gives an alarm of the services
+	// that is in ALARM after the deployment to return to OK before it rolls the deploy stage
+	// back (the WaitTime of the CloudWatchAlarm rule). 0 turns the bake condition off.
+	// Default: 10 minutes, a few alarm periods of a 1-minute alarm.
+	BakeTime *time.Duration
+	// DeploymentTimeout is how long each ECS deploy action waits for its service to reach a
+	// steady state, in whole minutes from 1 to 60 (the action's limits). Default: 30 minutes,
+	// enough for a rolling update that drains connections for 60 s per batch.
+	DeploymentTimeout *time.Duration
+	// LogRetention is how long build logs are kept; the log group is retained when the stack is
+	// deleted. Default: one year, so any image in use can be traced to its build.
+	LogRetention awslogs.RetentionDays
+	// BuildContext is the directory, relative to the repository root, holding the Dockerfile and
+	// passed to `docker build` as its context. Default: ".", the repository root.
+	BuildContext *string
+}
+
+func defaults() PipelineProps {
+	bake, timeout := 10*time.Minute, 30*time.Minute
+	return PipelineProps{
+		BakeTime:          &bake,
+		DeploymentTimeout: &timeout,
+		LogRetention:      awslogs.RetentionDays_ONE_YEAR,
+		BuildContext:      jsii.String("."),
+	}
+}
+
+// Pipeline is a release pipeline: source, image build, optional approval, ECS deploy and bake.
+type Pipeline struct {
+	constructs.Construct
+	// Pipeline is the CodePipeline (V2, QUEUED execution mode).
+	Pipeline awscodepipeline.Pipeline
+	// Project is the privileged CodeBuild project that builds and pushes the image.
+	Project awscodebuild.PipelineProject
+	// ArtifactBucket holds the pipeline's artifacts: versioned, KMS-encrypted with ArtifactKey,
+	// TLS-only, not public, retained.
+	ArtifactBucket awss3.Bucket
+	// ArtifactKey encrypts the artifacts and the build's output; rotated yearly, retained.
+	ArtifactKey awskms.Key
+	// DeployRole is the role of every ECS deploy action, assumable only by the pipeline's role.
+	DeployRole awsiam.Role
+	// LogGroup receives the build logs; retained.
+	LogGroup awslogs.LogGroup
+}
+
+// NewPipeline creates the pipeline. It returns an error, and creates nothing, when props are
+// invalid.
+func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (*Pipeline, error) {
+	p := defaults()
+	if props != nil {
+		p.EnvironmentName = props.EnvironmentName
+		p.Repository = props.Repository
+		p.Services = props.Services
+		p.Connection = props.Connection
+		p.S3Source = props.S3Source
+		p.ManualApproval = props.ManualApproval
+		if props.BakeTime != nil {
+			p.BakeTime = props.BakeTime
+		}
+		if props.DeploymentTimeout != nil {
+			p.DeploymentTimeout = props.DeploymentTimeout
+		}
+		if props.LogRetention != "" {
+			p.LogRetention = props.LogRetention
+		}
+		if props.BuildContext != nil {
+			p.BuildContext = props.BuildContext
+		}
+	}
+	if err := validate(scope, id, &p); err != nil {
+		return nil, err
+	}
+
+	// Children are created in this.Construct: jsii cannot take the Go struct itself as a scope.
+	this := &Pipeline{Construct: constructs.NewConstruct(scope, id)}
+	c := this.Construct
+
+	this.ArtifactKey = awskms.NewKey(c, jsii.String("ArtifactKey"), &awskms.KeyProps{
+		Description:       jsii.String(fmt.Sprintf("Encrypts the %s release pipeline's artifacts", p.EnvironmentName)),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	this.ArtifactBucket = awss3.NewBucket(c, jsii.String("ArtifactBucket"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_KMS,
+		EncryptionKey:     this.ArtifactKey,
+		BucketKeyEnabled:  jsii.Bool(true),
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		// Current objects stay: a stage rollback re-uses the artifacts of the execution it returns
+		// to. Only overwritten versions and abandoned uploads go.
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(this.ArtifactBucket, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-S1"),
+		Reason: jsii.String("Only this pipeline's roles read and write the artifact bucket; the builds and " +
+			"deployments that touch it are recorded by CodePipeline, CodeBuild and CloudTrail. A server " +
+			"access log bucket would itself need the same suppression."),
+	}}, jsii.Bool(true))
+
+	this.LogGroup = awslogs.NewLogGroup(c, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	this.Project = awscodebuild.NewPipelineProject(c, jsii.String("Build"), &awscodebuild.PipelineProjectProps{
+		Description: jsii.String(fmt.Sprintf("Builds the %s image, tags it with the commit and pushes it to ECR", p.EnvironmentName)),
+		Environment: &awscodebuild.BuildEnvironment{
+			BuildImage: awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			// docker build needs the Docker daemon, which needs privileged mode.
+			Privileged: jsii.Bool(true),
+		},
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+			"REPOSITORY_URI":  {Value: p.Repository.RepositoryUri()},
+			"REPOSITORY_NAME": {Value: p.Repository.RepositoryName()},
+			"BUILD_CONTEXT":   {Value: p.BuildContext},
+			"ENVIRONMENT":     {Value: jsii.String(p.EnvironmentName)},
+		},
+		BuildSpec:                   awscodebuild.BuildSpec_FromObject(buildSpec(p.Services)),
+		Cache:                       awscodebuild.Cache_Local(awscodebuild.LocalCacheMode_DOCKER_LAYER),
+		EncryptionKey:               this.ArtifactKey,
+		GrantReportGroupPermissions: jsii.Bool(false),
+		Logging: &awscodebuild.LoggingOptions{
+			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: this.LogGroup},
+		},
+		Timeout: awscdk.Duration_Minutes(jsii.Number(60)),
+	})
+	p.Repository.GrantPullPush(this.Project)
+	// Lets the build skip a commit whose image is already in the repository (immutable tags
+	// refuse a second push of the same tag, e.g. when a failed deploy is retried from scratch).
+	p.Repository.Grant(this.Project, jsii.String("ecr:DescribeImages"))
+	cdknag.NagSuppressions_AddResourceSuppressions(this.Project, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-CB3"),
+		Reason: jsii.String("The project runs `docker build`, which needs the Docker daemon and therefore privileged mode."),
+	}}, jsii.Bool(true))
+
+	this.Pipeline = awscodepipeline.NewPipeline(c, jsii.String("Resource"), &awscodepipeline.PipelineProps{
+		PipelineType: awscodepipeline.PipelineType_V2,
+		// Every release runs to the end in order: none is skipped, none overtakes one that is
+		// baking, and stage rollback (unavailable in PARALLEL mode) works.
+		ExecutionMode:  awscodepipeline.ExecutionMode_QUEUED,
+		ArtifactBucket: this.ArtifactBucket,
+		// The source, build and approval actions run as the pipeline's own role instead of one
+		// role per action that trusts the whole account.
+		UsePipelineRoleForActions: jsii.Bool(true),
+		RestartExecutionOnUpdate:  jsii.Bool(false),
+	})
+	pipelineRole := this.Pipeline.Role()
+
+	source := awscodepipeline.NewArtifact(jsii.String("Source"), nil)
+	built := awscodepipeline.NewArtifact(jsii.String("Image"), nil)
+	var sourceAction awscodepipeline.IAction
+	var sourceVersion *string
+	if s := p.Connection; s != nil {
+		owner, repo, _ := strings.Cut(s.Repository, "/")
+		a := awscodepipelineactions.NewCodeStarConnectionsSourceAction(&awscodepipelineactions.CodeStarConnectionsSourceActionProps{
+			ActionName:    jsii.String("Source"),
+			ConnectionArn: jsii.String(s.ConnectionArn),
+			Owner:         jsii.String(owner),
+			Repo:          jsii.String(repo),
+			Branch:        jsii.String(s.Branch),
+			Output:        source,
+		})
+		sourceAction, sourceVersion = a, a.Variables().CommitId
+	} else {
+		s := p.S3Source
+		a := awscodepipelineactions.NewS3SourceAction(&awscodepipelineactions.S3SourceActionProps{
+			ActionName: jsii.String("Source"),
+			Bucket:     awss3.Bucket_FromBucketName(c, jsii.String("SourceBucket"), jsii.String(s.BucketName)),
+			BucketKey:  jsii.String(s.ObjectKey),
+			Output:     source,
+			Trigger:    awscodepipelineactions.S3Trigger_EVENTS,
+		})
+		sourceAction, sourceVersion = a, a.Variables().VersionId
+	}
+	this.Pipeline.AddStage(&awscodepipeline.StageOptions{
+		StageName: jsii.String("Source"),
+		Actions:   &[]awscodepipeline.IAction{sourceAction},
+	})
+	this.Pipeline.AddStage(&awscodepipeline.StageOptions{
+		StageName: jsii.String("Build"),
+		Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+			ActionName: jsii.String("Image"),
+			Project:    this.Project,
+			Input:      source,
+			Outputs:    &[]awscodepipeline.Artifact{built},
+			EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+				"SOURCE_VERSION": {Value: sourceVersion},
+			},
+		})},
+	})
+	if p.ManualApproval {
+		this.Pipeline.AddStage(&awscodepipeline.StageOptions{
+			StageName: jsii.String("Approve"),
+			Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewManualApprovalAction(&awscodepipelineactions.ManualApprovalActionProps{
+				ActionName:            jsii.String("Approve"),
+				AdditionalInformation: jsii.String(fmt.Sprintf("Release %s to %s?", *sourceVersion, p.EnvironmentName)),
+			})},
+		})
+	}
+
+	this.DeployRole = awsiam.NewRole(c, jsii.String("DeployRole"), &awsiam.RoleProps{
+		AssumedBy:   pipelineRole,
+		Description: jsii.String(fmt.Sprintf("ECS deploy actions of the %s release pipeline", p.EnvironmentName)),
+	})
+	writeDeployPolicy(this, &p)
+	// The actions get a view of the role that ignores policy updates: EcsDeployAction would
+	// otherwise add ecs:* actions and iam:PassRole on every resource to it.
+	actionRole := this.DeployRole.WithoutPolicyUpdates(nil)
+	deployTimeout := awscdk.Duration_Minutes(jsii.Number(p.DeploymentTimeout.Minutes()))
+	var deployActions []awscodepipeline.IAction
+	var rules []awscodepipeline.Rule
+	var alarmArns []*string
+	for i, s := range p.Services {
+		deployActions = append(deployActions, awscodepipelineactions.NewEcsDeployAction(&awscodepipelineactions.EcsDeployActionProps{
+			ActionName:        jsii.String(s.Name),
+			RunOrder:          jsii.Number(float64(i + 1)),
+			Service:           s.Service,
+			ImageFile:         built.AtPath(jsii.String(imageFile(s.Name))),
+			DeploymentTimeout: deployTimeout,
+			Role:              actionRole,
+		}))
+		for j, a := range s.Alarms {
+			rules = append(rules, awscodepipeline.NewRule(&awscodepipeline.RuleProps{
+				Name:     jsii.String(fmt.Sprintf("Bake-%s-%d", s.Name, j+1)),
+				Provider: jsii.String("CloudWatchAlarm"),
+				Version:  jsii.String("1"),
+				Configuration: &map[string]any{
+					"AlarmName": a.AlarmName(),
+					"WaitTime":  fmt.Sprint(int(p.BakeTime.Minutes())),
+				},
+			}))
+			alarmArns = append(alarmArns, a.AlarmArn())
+		}
+	}
+	deploy := &awscodepipeline.StageOptions{
+		StageName: jsii.String("Deploy"),
+		Actions:   &deployActions,
+	}
+	if *p.BakeTime > 0 {
+		deploy.OnSuccess = &awscodepipeline.Conditions{Conditions: &[]*awscodepipeline.Condition{{
+			Result: awscodepipeline.Result_ROLLBACK,
+			Rules:  &rules,
+		}}}
+		// The CloudWatchAlarm rule runs as the pipeline's role.
+		pipelineRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
+			Resources: &alarmArns,
+		}))
+	}
+	this.Pipeline.AddStage(deploy)
+
+	suppressPipelineWildcards(this)
+	return this, nil
+}
+
+// imageFile is the name of the image definitions file of the service with the given name.
+func imageFile(name string) string { return "imagedefinitions-" + name + ".json" }
+
+// buildSpec returns the build's commands. The image is tagged with the first 12 characters of
+// the commit id (the S3 object's version id for an S3 source); tokens stay in environment
+// variables so the buildspec is plain JSON that a test can read.
+func buildSpec(services []Service) *map[string]any {
+	entry := `{"name":"%s","imageUri":"%%s"}`
+	var all []string
+	var args []string
+	commands := []string{}
+	for _, s := range services {
+		all = append(all, fmt.Sprintf(entry, s.ContainerName))
+		args = append(args, `"$IMAGE_URI"`)
+		// Each deploy action reads a file naming only its own container, so it never sees a
+		// container that its task definition lacks.
+		commands = append(commands, fmt.Sprintf(`printf '[%s]' "$IMAGE_URI" > %s`, fmt.Sprintf(entry, s.ContainerName), imageFile(s.Name)))
+	}
+	commands = append(commands, fmt.Sprintf(`printf '[%s]' %s > imagedefinitions.json`, strings.Join(all, ","), strings.Join(args, " ")))
+	files := []string{"imagedefinitions.json"}
+	for _, s := range services {
+		files = append(files, imageFile(s.Name))
+	}
+	return &map[string]any{
+		"version": "0.2",
+		"env":     map[string]any{"shell": "bash"},
+		"phases": map[string]any{
+			"pre_build": map[string]any{"commands": []string{
+				`SOURCE_VERSION="${SOURCE_VERSION:-$CODEBUILD_RESOLVED_SOURCE_VERSION}"`,
+				`IMAGE_TAG="$(printf '%s' "$SOURCE_VERSION" | tr -c 'A-Za-z0-9_.-' '-' | cut -c 1-12)"`,
+				`test -n "$IMAGE_TAG"`,
+				`IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG"`,
+				`aws ecr get-login-password --region "$AWS_DEFAULT_REGION" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"`,
+			}},
+			"build": map[string]any{"commands": append([]string{
+				`if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" > /dev/null 2>&1; then ` +
+					`echo "$IMAGE_URI is already in the repository; not rebuilt"; ` +
+					`else docker build --tag "$IMAGE_URI" --label "org.opencontainers.image.revision=$SOURCE_VERSION" --label "okiagari.environment=$ENVIRONMENT" "$BUILD_CONTEXT" && docker push "$IMAGE_URI"; fi`,
+			}, commands...)},
+		},
+		"artifacts": map[string]any{"files": files},
+	}
+}
+
+// writeDeployPolicy gives the deploy role what the ECS deploy action needs, scoped to the
+// pipeline's services and their roles.
+func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
+	stack := awscdk.Stack_Of(this.Construct)
+	var services, roles, tasks []*string
+	for _, s := range p.Services {
+		services = append(services, s.Service.ServiceArn())
+		roles = append(roles, s.TaskRole.RoleArn(), s.ExecutionRole.RoleArn())
+		tasks = append(tasks, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ecs"), Resource: jsii.String("task"),
+			ResourceName: jsii.String(*s.Service.Cluster().ClusterName() + "/*"),
+			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		}))
+	}
+	r := this.DeployRole
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:DescribeServices", "ecs:UpdateService"),
+		Resources: &services,
+	}))
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:DescribeTasks"),
+		Resources: &tasks,
+	}))
+	// Neither action supports resource-level permissions.
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"),
+		Resources: jsii.Strings("*"),
+	}))
+	// The action copies the task definition's tags to the revision it registers; tagging on
+	// create needs ecs:TagResource, allowed only as part of RegisterTaskDefinition.
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ecs:TagResource"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ecs"), Resource: jsii.String("task-definition"), ResourceName: jsii.String("*"),
+			ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		})),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"ecs:CreateAction": "RegisterTaskDefinition"}},
+	}))
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("iam:PassRole"),
+		Resources:  &roles,
+		Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+	}))
+	// The image definitions file, from the artifact bucket.
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
+		Resources: jsii.Strings(*this.ArtifactBucket.ArnForObjects(jsii.String("*"))),
+	}))
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("kms:Decrypt"),
+		Resources: jsii.Strings(*this.ArtifactKey.KeyArn()),
+	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(r, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level " +
+			"permissions (Resource * is the only form); ecs:TagResource is limited to task definitions being " +
+			"registered (ecs:CreateAction); DescribeTasks covers the tasks of the services' own clusters; the " +
+			"image definitions are read from this pipeline's own artifact bucket."),
+		AppliesTo: &[]any{
+			"Resource::*",
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task-definition\/\*$/`)},
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/<[A-Za-z0-9]+>\/\*$/`)},
+			"Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*",
+		},
+	}}, jsii.Bool(true))
+}
+
+// suppressPipelineWildcards records why the grants CDK writes for the pipeline's and the build's
+// roles contain wildcards. Each finding is named exactly.
+func suppressPipelineWildcards(this *Pipeline) {
+	bucket := "Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*"
+	s3Actions := []any{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*"}
+	kmsActions := []any{"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"}
+	applies := append(append([]any{bucket}, s3Actions...), kmsActions...)
+	cdknag.NagSuppressions_AddResourceSuppressions(this.Pipeline.Role(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("CDK's grants on the pipeline's own artifact bucket and key: the object wildcard is the " +
+			"bucket's own objects, and the action wildcards are the S3 and KMS read/write families the pipeline " +
+			"needs to pass artifacts between stages."),
+		AppliesTo: &applies,
+	}}, jsii.Bool(true))
+	projectApplies := append(append([]any{
+		bucket,
+		// ecr:GetAuthorizationToken supports no resource-level permissions.
+		"Resource::*",
+		// CDK also grants the project's default log group (/aws/codebuild/<project>), unused
+		// because the logs go to LogGroup; its streams are named per build.
+		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(this.Project) + `>:\*$/`)},
+	}, s3Actions...), kmsActions...)
+	cdknag.NagSuppressions_AddResourceSuppressions(this.Project.Role(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Resource * is ecr:GetAuthorizationToken only, which supports no resource-level " +
+			"permissions (pushes are limited to the one repository); the other wildcards are CDK's grants on the " +
+			"pipeline's own artifact bucket and key and on the streams of the project's default log group."),
+		AppliesTo: &projectApplies,
+	}}, jsii.Bool(true))
+}
+
+// logicalID returns the CloudFormation logical ID of a resource's L1, as cdk-nag names it.
+func logicalID(c constructs.IConstruct) string {
+	return *awscdk.Stack_Of(c).GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
