@@ -1,0 +1,160 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Report is the resilience report of a whole assembly.
+type Report struct {
+	Thresholds   Thresholds          `json:"thresholds"`
+	Environments []EnvironmentReport `json:"environments"`
+}
+
+// EnvironmentReport is the report of one environment.
+type EnvironmentReport struct {
+	Name       string     `json:"name"`
+	Production bool       `json:"production"`
+	Workloads  []Workload `json:"workloads"`
+	Findings   []Finding  `json:"findings"`
+}
+
+// Build analyses and gates every environment of the assembly. production says which
+// environments are production (nil: none).
+func Build(a *Assembly, production func(env string) bool, th Thresholds) *Report {
+	r := &Report{Thresholds: th, Environments: []EnvironmentReport{}}
+	for _, env := range a.Environments {
+		prod := production != nil && production(env.Name)
+		ws := Analyze(env)
+		r.Environments = append(r.Environments, EnvironmentReport{
+			Name: env.Name, Production: prod, Workloads: ws, Findings: Gate(ws, prod, th),
+		})
+	}
+	return r
+}
+
+// Findings returns the findings of every environment.
+func (r *Report) Findings() []Finding {
+	out := []Finding{}
+	for _, e := range r.Environments {
+		out = append(out, e.Findings...)
+	}
+	return out
+}
+
+// WriteJSON writes the report as indented JSON. Field names are stable (camelCase); every list
+// is present, possibly empty.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// WriteText writes a table per environment: one block per workload, one line per figure, then
+// the findings. With assumptions, each workload's assumptions follow its figures.
+func WriteText(w io.Writer, r *Report, assumptions bool) error {
+	var b strings.Builder
+	for i, env := range r.Environments {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		kind := "not production"
+		if env.Production {
+			kind = "production"
+		}
+		fmt.Fprintf(&b, "== %s (%s) ==\n", env.Name, kind)
+		if len(env.Workloads) == 0 {
+			b.WriteString("no workloads\n")
+		}
+		for _, wl := range env.Workloads {
+			fmt.Fprintf(&b, "\n%s  %s  (%s %s)\n", wl.ID(), wl.Kind, wl.Stack, wl.LogicalID)
+			line := func(label, text string) {
+				if text != "" {
+					fmt.Fprintf(&b, "  %-14s %s\n", label, text)
+				}
+			}
+			var as []string
+			if a := wl.AZLoss; a != nil {
+				line("AZ loss", a.Summary)
+				as = append(as, a.Assumptions...)
+			}
+			if a := wl.CapacityAZLoss; a != nil {
+				line("EC2 capacity", a.Summary)
+				as = append(as, a.Assumptions...)
+			}
+			if d := wl.Detection; d != nil {
+				line("detection", d.Summary)
+				as = append(as, d.Assumptions...)
+			}
+			if d := wl.Drain; d != nil {
+				line("drain/stop", d.Summary)
+				as = append(as, d.Assumptions...)
+			}
+			if s := wl.Scaling; s != nil {
+				line("scaling", s.Summary)
+				for _, p := range s.Policies {
+					line("", "  "+p.Summary)
+					as = append(as, p.Assumptions...)
+				}
+				for _, a := range s.Scheduled {
+					line("", "  "+scheduledText(a))
+				}
+				as = append(as, s.Assumptions...)
+			}
+			if d := wl.Deploy; d != nil {
+				line("deploy", d.Summary)
+				as = append(as, d.Assumptions...)
+			}
+			if s := wl.Spot; s != nil {
+				line("Spot", s.Summary)
+				as = append(as, s.Assumptions...)
+			}
+			if h := wl.AutoHeal; h != nil {
+				line("auto-heal", h.Summary)
+				as = append(as, h.Assumptions...)
+			}
+			for _, n := range wl.Notes {
+				line("note", n)
+			}
+			if assumptions {
+				for _, a := range dedupe(as) {
+					line("assumes", a)
+				}
+			}
+		}
+		if len(env.Findings) > 0 {
+			b.WriteString("\nfindings:\n")
+			for _, f := range env.Findings {
+				fmt.Fprintf(&b, "  %s\n", f)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func scheduledText(a ScheduledAction) string {
+	var bounds []string
+	if a.MinCapacity != nil {
+		bounds = append(bounds, fmt.Sprintf("min %d", *a.MinCapacity))
+	}
+	if a.MaxCapacity != nil {
+		bounds = append(bounds, fmt.Sprintf("max %d", *a.MaxCapacity))
+	}
+	return fmt.Sprintf("scheduled %s: %s %s → %s", a.Name, a.Schedule, a.Timezone, strings.Join(bounds, ", "))
+}
+
+func dedupe(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

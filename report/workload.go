@@ -1,0 +1,286 @@
+package report
+
+// Workload kinds, as recorded in the okiagari metadata of the primary resource.
+const (
+	KindWebService = "webservice" // an ECS service behind a load balancer
+	KindWorker     = "worker"     // an ECS service that consumes a queue
+	KindService    = "service"    // an ECS service without okiagari metadata
+	KindAutoHeal   = "autoheal"   // a single-instance, self-healing Auto Scaling group
+)
+
+// Workload is the report on one workload: a web service, a worker or an auto-heal host. Figures
+// that do not apply to its kind are nil.
+type Workload struct {
+	// Environment is the environment (stage) name: "prod".
+	Environment string `json:"environment"`
+	// Name is the name in the okiagari metadata, else the ServiceName property, else the
+	// logical ID.
+	Name string `json:"name"`
+	// Kind is one of the Kind constants.
+	Kind string `json:"kind"`
+	// Stack is the display name of the stack that holds the primary resource ("prod/Services").
+	Stack string `json:"stack"`
+	// LogicalID is the primary resource's logical ID.
+	LogicalID string `json:"logicalId"`
+	// Path is the construct path of the primary resource (aws:cdk:path metadata), if recorded.
+	Path string `json:"path,omitempty"`
+	// StaticStability is the okiagari metadata's staticStability flag, if recorded.
+	StaticStability *bool `json:"staticStability,omitempty"`
+
+	AZLoss         *AZLoss    `json:"azLoss,omitempty"`
+	CapacityAZLoss *AZLoss    `json:"capacityAzLoss,omitempty"`
+	Detection      *Detection `json:"detection,omitempty"`
+	Drain          *Drain     `json:"drain,omitempty"`
+	Scaling        *Scaling   `json:"scaling,omitempty"`
+	Deploy         *Deploy    `json:"deploy,omitempty"`
+	Spot           *Spot      `json:"spot,omitempty"`
+	AutoHeal       *AutoHeal  `json:"autoHeal,omitempty"`
+
+	// Notes are assumptions that concern the whole workload (a missing peak, an unresolved
+	// reference).
+	Notes []string `json:"notes"`
+}
+
+// ID is "<environment>/<name>", the way findings and tables name a workload.
+func (w Workload) ID() string { return w.Environment + "/" + w.Name }
+
+// AZCount is how many tasks (or instances) one availability zone holds.
+type AZCount struct {
+	AZ    string `json:"az"`
+	Count int    `json:"count"`
+}
+
+// AZLoss is what a workload keeps when the availability zone holding most of its floor fails.
+type AZLoss struct {
+	// Unit is "tasks" (a service) or "instances" (the EC2 capacity behind it).
+	Unit string `json:"unit"`
+	// AZs are the zones the workload's subnets lie in, in subnet order.
+	AZs []string `json:"azs"`
+	// Floor is the smallest count the workload runs at; FloorSource says where it comes from.
+	Floor       int    `json:"floor"`
+	FloorSource string `json:"floorSource"`
+	// PerAZ is the floor spread evenly over AZs, the first zones taking the remainder.
+	PerAZ []AZCount `json:"perAz"`
+	// WorstAZ is a zone holding the most; Left is what remains after losing it.
+	WorstAZ string `json:"worstAz"`
+	Left    int    `json:"left"`
+	// Peak is the count the workload must keep; PeakSource says where it comes from, and
+	// Reference what it is: "peak" (a web service), "floor" (a worker) or "MinSize" (instances).
+	Peak       int    `json:"peak"`
+	PeakSource string `json:"peakSource"`
+	Reference  string `json:"reference"`
+	// Kept is min(Left, Peak); KeepsPercent is Kept as a share of Peak, rounded, and below 100
+	// whenever Kept < Peak.
+	Kept         int `json:"kept"`
+	KeepsPercent int `json:"keepsPercent"`
+	// FloorForPeak is the smallest floor that keeps all of Peak after losing a zone over the
+	// same AZs; 0 when no floor can (a single AZ).
+	FloorForPeak int      `json:"floorForPeak"`
+	Summary      string   `json:"summary"`
+	Assumptions  []string `json:"assumptions"`
+}
+
+// TargetGroupHealth is how the load balancer judges a target of one target group.
+type TargetGroupHealth struct {
+	TargetGroup        string `json:"targetGroup"`
+	IntervalSeconds    int    `json:"intervalSeconds"`
+	TimeoutSeconds     int    `json:"timeoutSeconds"`
+	UnhealthyThreshold int    `json:"unhealthyThreshold"`
+	HealthyThreshold   int    `json:"healthyThreshold"`
+	// UnhealthySeconds = IntervalSeconds × UnhealthyThreshold + TimeoutSeconds: worst case from
+	// a failure to the target taken out of rotation.
+	UnhealthySeconds int `json:"unhealthySeconds"`
+	// HealthySeconds = IntervalSeconds × HealthyThreshold: a new target's time to healthy.
+	HealthySeconds int `json:"healthySeconds"`
+	// DeregistrationDelaySeconds is the target group's drain time.
+	DeregistrationDelaySeconds int `json:"deregistrationDelaySeconds"`
+}
+
+// ContainerHealth is how ECS judges one essential container by its health check.
+type ContainerHealth struct {
+	Container          string `json:"container"`
+	HasHealthCheck     bool   `json:"hasHealthCheck"`
+	IntervalSeconds    int    `json:"intervalSeconds"`
+	TimeoutSeconds     int    `json:"timeoutSeconds"`
+	Retries            int    `json:"retries"`
+	StartPeriodSeconds int    `json:"startPeriodSeconds"`
+	// UnhealthySeconds = IntervalSeconds × Retries + TimeoutSeconds: a task that was healthy.
+	UnhealthySeconds int `json:"unhealthySeconds"`
+	// UnhealthyAtStartSeconds adds StartPeriodSeconds: a task that fails as it starts.
+	UnhealthyAtStartSeconds int `json:"unhealthyAtStartSeconds"`
+	StopTimeoutSeconds      int `json:"stopTimeoutSeconds"`
+}
+
+// Detection is how fast a failed task is noticed.
+type Detection struct {
+	// LoadBalancer has one entry per target group the service registers with; empty without a
+	// load balancer.
+	LoadBalancer []TargetGroupHealth `json:"loadBalancer"`
+	// Containers has one entry per essential container.
+	Containers  []ContainerHealth `json:"containers"`
+	Summary     string            `json:"summary"`
+	Assumptions []string          `json:"assumptions"`
+}
+
+// Drain compares the load balancer's drain with the time a stopping task is given.
+type Drain struct {
+	// DeregistrationDelaySeconds is the longest drain of the service's target groups; 0 without
+	// a load balancer.
+	DeregistrationDelaySeconds int    `json:"deregistrationDelaySeconds"`
+	TargetGroup                string `json:"targetGroup,omitempty"`
+	// StopTimeoutSeconds is the StopTimeout of the container that takes the traffic (the one
+	// named in LoadBalancers; without a load balancer, the longest of the essential ones).
+	StopTimeoutSeconds int    `json:"stopTimeoutSeconds"`
+	StopContainer      string `json:"stopContainer"`
+	// StopOutlivesDrain is StopTimeoutSeconds >= DeregistrationDelaySeconds.
+	StopOutlivesDrain bool     `json:"stopOutlivesDrain"`
+	Summary           string   `json:"summary"`
+	Assumptions       []string `json:"assumptions"`
+}
+
+// Alarm is a CloudWatch alarm that invokes a step scaling policy.
+type Alarm struct {
+	LogicalID         string `json:"logicalId"`
+	PeriodSeconds     int    `json:"periodSeconds"`
+	EvaluationPeriods int    `json:"evaluationPeriods"`
+	DatapointsToAlarm int    `json:"datapointsToAlarm"`
+	// ReactionSeconds = PeriodSeconds × DatapointsToAlarm: the shortest breach that sets the
+	// alarm off.
+	ReactionSeconds int `json:"reactionSeconds"`
+}
+
+// Policy is one Application Auto Scaling scaling policy on the service's scalable target.
+type Policy struct {
+	LogicalID string `json:"logicalId"`
+	// Type is "TargetTrackingScaling" or "StepScaling".
+	Type string `json:"type"`
+	// Metric is the predefined metric type, the customized metric's name, or "metric math".
+	Metric      string  `json:"metric,omitempty"`
+	TargetValue float64 `json:"targetValue,omitempty"`
+	// Direction is "out", "in" or "both".
+	Direction string `json:"direction"`
+	// Alarms are the alarms that invoke a step policy (target tracking's own alarms are not in
+	// the template).
+	Alarms []Alarm `json:"alarms"`
+	// FirstActionSeconds is the time from the start of a breach to the first capacity change;
+	// 0 when nothing invokes the policy.
+	FirstActionSeconds int `json:"firstActionSeconds"`
+	// CooldownSeconds is the scale-out cooldown (target tracking) or the cooldown (step).
+	CooldownSeconds int `json:"cooldownSeconds"`
+	// NextActionSeconds = FirstActionSeconds + CooldownSeconds: the earliest second change.
+	NextActionSeconds int      `json:"nextActionSeconds"`
+	Summary           string   `json:"summary"`
+	Assumptions       []string `json:"assumptions"`
+}
+
+// ScheduledAction is a scheduled change of the scalable target's bounds.
+type ScheduledAction struct {
+	Name        string `json:"name"`
+	Schedule    string `json:"schedule"`
+	Timezone    string `json:"timezone"`
+	MinCapacity *int   `json:"minCapacity,omitempty"`
+	MaxCapacity *int   `json:"maxCapacity,omitempty"`
+}
+
+// Scaling is how the service's task count reacts to load.
+type Scaling struct {
+	ScalableTarget string            `json:"scalableTarget,omitempty"`
+	MinCapacity    int               `json:"minCapacity"`
+	MaxCapacity    int               `json:"maxCapacity"`
+	Policies       []Policy          `json:"policies"`
+	Scheduled      []ScheduledAction `json:"scheduled"`
+	// FastestScaleOutSeconds is the smallest FirstActionSeconds of the policies that scale out;
+	// 0 when none does.
+	FastestScaleOutSeconds int      `json:"fastestScaleOutSeconds"`
+	Summary                string   `json:"summary"`
+	Assumptions            []string `json:"assumptions"`
+}
+
+// Deploy is the shape and estimated duration of a rolling deploy.
+type Deploy struct {
+	// Controller is the deployment controller type (ECS unless the template says otherwise).
+	Controller            string `json:"controller"`
+	DesiredCount          int    `json:"desiredCount"`
+	MinimumHealthyPercent int    `json:"minimumHealthyPercent"`
+	MaximumPercent        int    `json:"maximumPercent"`
+	// ExtraTasks = floor(desired × (max% − 100) / 100): new tasks started above desired.
+	ExtraTasks int `json:"extraTasks"`
+	// StoppableTasks = desired − ceil(desired × min% / 100): old tasks stopped up front.
+	StoppableTasks int `json:"stoppableTasks"`
+	// Waves = ceil(desired / (ExtraTasks + StoppableTasks)); 0 when the deploy cannot progress.
+	Waves int `json:"waves"`
+	// WaveSeconds = TaskStartSeconds + HealthySeconds + DrainSeconds.
+	TaskStartSeconds int `json:"taskStartSeconds"`
+	HealthySeconds   int `json:"healthySeconds"`
+	DrainSeconds     int `json:"drainSeconds"`
+	WaveSeconds      int `json:"waveSeconds"`
+	// EstimatedSeconds = Waves × WaveSeconds.
+	EstimatedSeconds       int      `json:"estimatedSeconds"`
+	CircuitBreaker         bool     `json:"circuitBreaker"`
+	CircuitBreakerRollback bool     `json:"circuitBreakerRollback"`
+	AlarmsEnabled          bool     `json:"alarmsEnabled"`
+	AlarmRollback          bool     `json:"alarmRollback"`
+	AlarmNames             []string `json:"alarmNames"`
+	Summary                string   `json:"summary"`
+	Assumptions            []string `json:"assumptions"`
+}
+
+// ProviderShare is the part of the floor one capacity provider of the strategy holds.
+type ProviderShare struct {
+	// Provider is FARGATE, FARGATE_SPOT, or the capacity provider's name or logical ID.
+	Provider string `json:"provider"`
+	Base     int    `json:"base"`
+	Weight   int    `json:"weight"`
+	Tasks    int    `json:"tasks"`
+	// SpotTasks are the tasks on Spot: all of FARGATE_SPOT's, an estimate for an EC2 provider.
+	SpotTasks int `json:"spotTasks"`
+}
+
+// InstanceMix is the On-Demand/Spot split of an EC2 Auto Scaling group at its MinSize.
+type InstanceMix struct {
+	AutoScalingGroup         string `json:"autoScalingGroup"`
+	MinSize                  int    `json:"minSize"`
+	OnDemandBase             int    `json:"onDemandBase"`
+	OnDemandPercentAboveBase int    `json:"onDemandPercentAboveBase"`
+	OnDemand                 int    `json:"onDemand"`
+	Spot                     int    `json:"spot"`
+}
+
+// Spot is how much of the floor runs on Spot capacity and what is left when it is all reclaimed.
+type Spot struct {
+	Providers []ProviderShare `json:"providers"`
+	Floor     int             `json:"floor"`
+	OnSpot    int             `json:"onSpot"`
+	// SpotPercent is OnSpot as a share of Floor, rounded.
+	SpotPercent int `json:"spotPercent"`
+	// Left is Floor − OnSpot; Kept = min(Left, Peak) and KeepsPercent its share of Peak.
+	Left         int          `json:"left"`
+	Peak         int          `json:"peak"`
+	Kept         int          `json:"kept"`
+	KeepsPercent int          `json:"keepsPercent"`
+	Instances    *InstanceMix `json:"instances,omitempty"`
+	Summary      string       `json:"summary"`
+	Assumptions  []string     `json:"assumptions"`
+}
+
+// AutoHeal is how fast a single-instance host comes back, and that only one copy can run.
+type AutoHeal struct {
+	MinSize         int      `json:"minSize"`
+	MaxSize         int      `json:"maxSize"`
+	DesiredCapacity int      `json:"desiredCapacity"`
+	AZs             []string `json:"azs"`
+	// OneWriter is MinSize = MaxSize = 1 (and DesiredCapacity 1 when set).
+	OneWriter       bool   `json:"oneWriter"`
+	HealthCheckType string `json:"healthCheckType"`
+	GraceSeconds    int    `json:"graceSeconds"`
+	// RecoverySeconds = DetectSeconds + LaunchSeconds + BootSeconds.
+	DetectSeconds   int `json:"detectSeconds"`
+	LaunchSeconds   int `json:"launchSeconds"`
+	BootSeconds     int `json:"bootSeconds"`
+	RecoverySeconds int `json:"recoverySeconds"`
+	// FailedReplacementSeconds = LaunchSeconds + GraceSeconds + DetectSeconds: how late a
+	// replacement that never becomes healthy is itself noticed.
+	FailedReplacementSeconds int      `json:"failedReplacementSeconds"`
+	Summary                  string   `json:"summary"`
+	Assumptions              []string `json:"assumptions"`
+}
