@@ -138,4 +138,3 @@ func dig(v any, keys ...string) any {
 	}
 	return v
 }
-
