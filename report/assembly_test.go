@@ -84,7 +84,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Build(a, func(env string) bool { return env == "prod" }, DefaultThresholds())
+	r := Build(a, func(env string) (bool, Thresholds) { return env == "prod", DefaultThresholds() })
 	var text, js bytes.Buffer
 	if err := WriteText(&text, r, true); err != nil {
 		t.Fatal(err)
@@ -139,18 +139,20 @@ func TestJSONFieldNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r struct {
-		Thresholds   map[string]any `json:"thresholds"`
 		Environments []struct {
-			Name      string           `json:"name"`
-			Workloads []map[string]any `json:"workloads"`
-			Findings  []map[string]any `json:"findings"`
+			Name       string           `json:"name"`
+			Thresholds map[string]any   `json:"thresholds"`
+			Workloads  []map[string]any `json:"workloads"`
+			Findings   []map[string]any `json:"findings"`
 		} `json:"environments"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := r.Thresholds["minPeakAfterAzLossPercent"]; !ok {
-		t.Error("thresholds.minPeakAfterAzLossPercent missing")
+	for _, e := range r.Environments {
+		if _, ok := e.Thresholds["minPeakAfterAzLossPercent"]; !ok {
+			t.Errorf("environments[%s].thresholds.minPeakAfterAzLossPercent missing", e.Name)
+		}
 	}
 	web := r.Environments[1].Workloads[0]
 	for _, k := range []string{"environment", "name", "kind", "stack", "logicalId", "azLoss", "detection", "drain", "scaling", "deploy", "spot", "notes"} {

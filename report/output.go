@@ -9,7 +9,6 @@ import (
 
 // Report is the resilience report of a whole assembly.
 type Report struct {
-	Thresholds   Thresholds          `json:"thresholds"`
 	Environments []EnvironmentReport `json:"environments"`
 }
 
@@ -17,19 +16,26 @@ type Report struct {
 type EnvironmentReport struct {
 	Name       string     `json:"name"`
 	Production bool       `json:"production"`
+	Thresholds Thresholds `json:"thresholds"`
 	Workloads  []Workload `json:"workloads"`
 	Findings   []Finding  `json:"findings"`
 }
 
-// Build analyses and gates every environment of the assembly. production says which
-// environments are production (nil: none).
-func Build(a *Assembly, production func(env string) bool, th Thresholds) *Report {
-	r := &Report{Thresholds: th, Environments: []EnvironmentReport{}}
+// Settings say how an environment is gated: whether it is production, and its thresholds.
+type Settings func(env string) (production bool, th Thresholds)
+
+// Build analyses and gates every environment of the assembly. settings says which environments
+// are production and their thresholds (nil: none is, with DefaultThresholds).
+func Build(a *Assembly, settings Settings) *Report {
+	r := &Report{Environments: []EnvironmentReport{}}
 	for _, env := range a.Environments {
-		prod := production != nil && production(env.Name)
+		prod, th := false, DefaultThresholds()
+		if settings != nil {
+			prod, th = settings(env.Name)
+		}
 		ws := Analyze(env)
 		r.Environments = append(r.Environments, EnvironmentReport{
-			Name: env.Name, Production: prod, Workloads: ws, Findings: Gate(ws, prod, th),
+			Name: env.Name, Production: prod, Thresholds: th, Workloads: ws, Findings: Gate(ws, prod, th),
 		})
 	}
 	return r
