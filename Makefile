@@ -40,8 +40,12 @@ $(NODE_BIN):
 	go mod download
 	mkdir -p .tools && touch $@
 
-synth: tools ## synthesize every environment into cdk.out (CloudFormation validation on)
+synth: tools ## synthesize every environment into cdk.out (CloudFormation validation on), then print the resilience report
 	$(CDK) synth --quiet
+	scripts/app report cdk.out
+
+report: ## print the resilience report of cdk.out
+	scripts/app report cdk.out
 
 test: tools lint ## the whole test suite
 	CDK_VALIDATION=false go test ./...

@@ -6,15 +6,19 @@
 //
 //	go run ./bin                 # synthesize every environment into cdk.out
 //	go run ./bin -c env=prod     # one environment
+//	go run ./bin report [DIR]    # print the resilience report of an assembly (default cdk.out)
 //
 // Bad configuration prints one line per problem and exits 1 before anything is synthesized.
-// cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1.
+// cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1. After
+// synthesis the resilience report (package report) is computed from the templates and written to
+// DIR/resilience-report.json; a gate that fails in a production environment exits 1.
 package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -24,10 +28,18 @@ import (
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/report"
 	"github.com/okiagari/okiagari/stacks"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "report" {
+		dir := "cdk.out"
+		if len(os.Args) > 2 {
+			dir = os.Args[2]
+		}
+		os.Exit(resilience(dir, true))
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -66,6 +78,40 @@ func run(args []string) (code int) {
 	asm := app.Synth(nil)
 	if errs := annotations(asm, !underCLI); len(errs) > 0 {
 		return fail(fmt.Errorf("%s\n%d error annotation(s): fix them, or suppress a cdk-nag finding with a specific reason", strings.Join(errs, "\n"), len(errs)))
+	}
+	return resilience(*asm.Directory(), false)
+}
+
+// resilience computes the resilience report of the assembly in dir from its templates, writes
+// it to dir/resilience-report.json, prints its findings (and with table, the whole report) and
+// returns 1 when a gate of a production environment failed.
+func resilience(dir string, table bool) int {
+	a, err := report.Load(dir)
+	if err != nil {
+		return fail(fmt.Errorf("resilience report: %w", err))
+	}
+	r := report.Build(a, report.TemplateSettings(a))
+	f, err := os.Create(filepath.Join(dir, "resilience-report.json"))
+	if err != nil {
+		return fail(fmt.Errorf("resilience report: %w", err))
+	}
+	defer f.Close()
+	if err := report.WriteJSON(f, r); err != nil {
+		return fail(fmt.Errorf("resilience report: %w", err))
+	}
+	if table {
+		if err := report.WriteText(os.Stdout, r, false); err != nil {
+			return fail(err)
+		}
+		fmt.Printf("\n(JSON with every assumption: %s)\n", f.Name())
+	} else {
+		for _, finding := range r.Findings() {
+			fmt.Fprintln(stderr, finding)
+		}
+	}
+	if report.HasErrors(r.Findings()) {
+		fmt.Fprintln(stderr, "resilience gates failed in a production environment: fix the services above (details: go run ./bin report)")
+		return 1
 	}
 	return 0
 }

@@ -37,6 +37,16 @@ type Environment struct {
 	Production bool `json:"production"`
 	// Network configures the VPC.
 	Network Network `json:"network"`
+	// Resilience sets the gates of the resilience report.
+	Resilience Resilience `json:"resilience"`
+}
+
+// Resilience sets the gates the resilience report holds the environment's services to. A gate
+// that fails is an error in a production environment (the synth fails) and a warning elsewhere.
+type Resilience struct {
+	// MinPeakAfterAZLossPercent is the share of its declared peak a web service must keep after
+	// losing the availability zone that holds most of its tasks, 0 (off) to 100. Default: 100.
+	MinPeakAfterAZLossPercent *int `json:"minPeakAfterAzLossPercent"`
 }
 
 // Network configures the environment's VPC (constructs/network).
@@ -115,6 +125,10 @@ func (e *Environment) applyDefaults() {
 		n := len(e.AvailabilityZones)
 		e.Network.NatGateways = &n
 	}
+	if e.Resilience.MinPeakAfterAZLossPercent == nil {
+		hundred := 100
+		e.Resilience.MinPeakAfterAZLossPercent = &hundred
+	}
 	if e.Network.FlowLogRetentionDays == 0 {
 		e.Network.FlowLogRetentionDays = 365
 	}
@@ -142,6 +156,10 @@ func (e *Environment) validate(add func(path, format string, args ...any)) {
 			add(path, "%q is not a zone of region %q (want %sa, %sc, ...)", az, e.Region, e.Region, e.Region)
 		}
 		seen[az] = true
+	}
+
+	if p := *e.Resilience.MinPeakAfterAZLossPercent; p < 0 || p > 100 {
+		add("resilience.minPeakAfterAzLossPercent", "must be between 0 (off) and 100, got %d", p)
 	}
 
 	n := e.Network

@@ -45,7 +45,10 @@ type Stack struct {
 
 // Template is the part of a CloudFormation template the report reads.
 type Template struct {
-	Parameters map[string]Parameter `json:"Parameters"`
+	// Metadata is the template's own Metadata section; okiagari's stacks record their
+	// environment's gating settings under "okiagari" (see TemplateSettings).
+	Metadata   map[string]json.RawMessage `json:"Metadata"`
+	Parameters map[string]Parameter       `json:"Parameters"`
 	Resources  map[string]Resource  `json:"Resources"`
 	Outputs    map[string]Output    `json:"Outputs"`
 }

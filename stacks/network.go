@@ -17,7 +17,7 @@ type Network struct {
 
 // NewNetwork creates the "Network" stack of env.
 func NewNetwork(scope constructs.Construct, env config.Environment) (*Network, error) {
-	stack := awscdk.NewStack(scope, jsii.String("Network"), stackProps(env, "VPC over three availability zones"))
+	stack := newStack(scope, "Network", env, "VPC over three availability zones")
 	retention, err := config.Retention(env.Network.FlowLogRetentionDays)
 	if err != nil {
 		return nil, err

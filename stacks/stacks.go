@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/report"
 )
 
 // Environment is one environment's stage and its stacks.
@@ -46,13 +47,23 @@ func NewEnvironment(scope constructs.Construct, env config.Environment) (*Enviro
 	return e, nil
 }
 
-// stackProps are the settings every okiagari stack shares: production stacks cannot be deleted
-// by accident.
-func stackProps(env config.Environment, description string) *awscdk.StackProps {
-	return &awscdk.StackProps{
+// newStack creates one of env's stacks. Production stacks cannot be deleted by accident, and
+// every template records its environment's gating settings for the resilience report, which
+// reads nothing but templates.
+func newStack(scope constructs.Construct, id string, env config.Environment, description string) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
 		Description:           jsii.String("okiagari " + env.Name + ": " + description),
 		TerminationProtection: jsii.Bool(env.Production),
-	}
+	})
+	// A plain map: jsii passes Go structs it does not know as opaque references.
+	stack.TemplateOptions().SetMetadata(&map[string]any{
+		report.MetadataKey: map[string]any{
+			"environment":               env.Name,
+			"production":                env.Production,
+			"minPeakAfterAzLossPercent": *env.Resilience.MinPeakAfterAZLossPercent,
+		},
+	})
+	return stack
 }
 
 // ZonesContextKey is the context key under which CDK looks up an account's availability zones.
