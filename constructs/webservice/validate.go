@@ -1,0 +1,445 @@
+package webservice
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/constructs/check"
+	"github.com/okiagari/okiagari/constructs/scaling"
+)
+
+func defaults() ServiceProps {
+	return ServiceProps{
+		Production:          jsii.Bool(false),
+		AccessLogExpiration: dur(90 * 24 * time.Hour),
+		HealthCheckPath:     jsii.String("/health"),
+		HealthCheckInterval: dur(10 * time.Second),
+		HealthCheckTimeout:  dur(5 * time.Second),
+		HealthyThreshold:    ptr(2),
+		UnhealthyThreshold:  ptr(2),
+		DeregistrationDelay: dur(30 * time.Second),
+		SlowStart:           dur(0),
+		CapacityProviders:   []CapacityProvider{{Name: Fargate, Weight: 1}},
+		Cpu:                 ptr(512),
+		MemoryMiB:           ptr(1024),
+		ContainerPort:       ptr(8080),
+		LogRetention:        awslogs.RetentionDays_THREE_MONTHS,
+		// 30 s: long enough for a typical runtime to boot and warm up, short enough that a task
+		// that never becomes healthy is replaced within a minute or so.
+		HealthCheckStartPeriod: dur(30 * time.Second),
+		StopTimeout:            dur(60 * time.Second),
+		XRay:                   jsii.Bool(false),
+		EnableExec:             jsii.Bool(false),
+		HealthCheckGracePeriod: dur(60 * time.Second),
+		StaticStability:        jsii.Bool(true),
+		CpuTarget:              ptr(scaling.DefaultTargetPercent),
+		ScaleOutCooldown:       dur(scaling.DefaultScaleOutCooldown),
+		ScaleInCooldown:        dur(scaling.DefaultScaleInCooldown),
+		UtilizationExpression:  jsii.String(scaling.MaxCpuMemory),
+		Alarms: &AlarmThresholds{
+			CpuPercent:       ptr(85.0),
+			MemoryPercent:    ptr(85.0),
+			Target5xxPercent: ptr(5.0),
+			P99ResponseTime:  dur(2 * time.Second),
+		},
+	}
+}
+
+// overlay returns the defaults with the caller's props laid over them. The caller's props are
+// not written to.
+func overlay(props *ServiceProps) ServiceProps {
+	p := defaults()
+	if props == nil {
+		return p
+	}
+	q := *props
+	p.Name, p.Vpc, p.Cluster, p.AlarmTopic = q.Name, q.Vpc, q.Cluster, q.AlarmTopic
+	p.Production = or(q.Production, p.Production)
+	p.CertificateArn = q.CertificateArn
+	p.AccessLogExpiration = or(q.AccessLogExpiration, p.AccessLogExpiration)
+	p.HealthCheckPath = or(q.HealthCheckPath, p.HealthCheckPath)
+	p.HealthCheckInterval = or(q.HealthCheckInterval, p.HealthCheckInterval)
+	p.HealthCheckTimeout = or(q.HealthCheckTimeout, p.HealthCheckTimeout)
+	p.HealthyThreshold = or(q.HealthyThreshold, p.HealthyThreshold)
+	p.UnhealthyThreshold = or(q.UnhealthyThreshold, p.UnhealthyThreshold)
+	p.DeregistrationDelay = or(q.DeregistrationDelay, p.DeregistrationDelay)
+	p.SlowStart = or(q.SlowStart, p.SlowStart)
+	if q.CapacityProviders != nil {
+		p.CapacityProviders = q.CapacityProviders
+	}
+	p.Ec2CapacityProviders = q.Ec2CapacityProviders
+	p.Cpu = or(q.Cpu, p.Cpu)
+	p.MemoryMiB = or(q.MemoryMiB, p.MemoryMiB)
+	p.Repository, p.ImageTag, p.Image = q.Repository, q.ImageTag, q.Image
+	p.ContainerPort = or(q.ContainerPort, p.ContainerPort)
+	p.Environment, p.SsmSecrets, p.SecretsManagerSecrets = q.Environment, q.SsmSecrets, q.SecretsManagerSecrets
+	if q.LogRetention != "" {
+		p.LogRetention = q.LogRetention
+	}
+	p.HealthCheckCommand = q.HealthCheckCommand
+	if p.HealthCheckCommand == nil {
+		p.HealthCheckCommand = []string{"CMD-SHELL", fmt.Sprintf("curl -fs http://localhost:%d%s || exit 1", *p.ContainerPort, *p.HealthCheckPath)}
+	}
+	p.HealthCheckStartPeriod = or(q.HealthCheckStartPeriod, p.HealthCheckStartPeriod)
+	p.StopTimeout = or(q.StopTimeout, p.StopTimeout)
+	p.XRay = or(q.XRay, p.XRay)
+	p.EnableExec = or(q.EnableExec, p.EnableExec)
+	p.HealthCheckGracePeriod = or(q.HealthCheckGracePeriod, p.HealthCheckGracePeriod)
+	p.PeakTasks = q.PeakTasks
+	p.StaticStability = or(q.StaticStability, p.StaticStability)
+	p.MinTasks, p.MaxTasks = q.MinTasks, q.MaxTasks
+	p.CpuTarget = or(q.CpuTarget, p.CpuTarget)
+	p.ScaleOutCooldown = or(q.ScaleOutCooldown, p.ScaleOutCooldown)
+	p.ScaleInCooldown = or(q.ScaleInCooldown, p.ScaleInCooldown)
+	p.MemoryTarget, p.RequestsPerTarget, p.UtilizationTarget = q.MemoryTarget, q.RequestsPerTarget, q.UtilizationTarget
+	p.UtilizationExpression = or(q.UtilizationExpression, p.UtilizationExpression)
+	p.CustomMetric = q.CustomMetric
+	if q.CpuStep != nil {
+		s := CpuStep{
+			Threshold:         ptr(85.0),
+			Steps:             scaling.DefaultSteps(),
+			EvaluationPeriods: ptr(3),
+			DatapointsToAlarm: ptr(2),
+			TreatMissingData:  awscloudwatch.TreatMissingData_BREACHING,
+			Cooldown:          dur(scaling.DefaultScaleOutCooldown),
+		}
+		s.Threshold = or(q.CpuStep.Threshold, s.Threshold)
+		if q.CpuStep.Steps != nil {
+			s.Steps = q.CpuStep.Steps
+		}
+		s.EvaluationPeriods = or(q.CpuStep.EvaluationPeriods, s.EvaluationPeriods)
+		s.DatapointsToAlarm = or(q.CpuStep.DatapointsToAlarm, s.DatapointsToAlarm)
+		if q.CpuStep.DatapointsToAlarm == nil && *s.DatapointsToAlarm > *s.EvaluationPeriods {
+			s.DatapointsToAlarm = s.EvaluationPeriods
+		}
+		if q.CpuStep.TreatMissingData != "" {
+			s.TreatMissingData = q.CpuStep.TreatMissingData
+		}
+		s.Cooldown = or(q.CpuStep.Cooldown, s.Cooldown)
+		p.CpuStep = &s
+	}
+	p.Schedules = q.Schedules
+	if q.Alarms != nil {
+		a := *p.Alarms
+		a.CpuPercent = or(q.Alarms.CpuPercent, a.CpuPercent)
+		a.MemoryPercent = or(q.Alarms.MemoryPercent, a.MemoryPercent)
+		a.Target5xxPercent = or(q.Alarms.Target5xxPercent, a.Target5xxPercent)
+		a.P99ResponseTime = or(q.Alarms.P99ResponseTime, a.P99ResponseTime)
+		p.Alarms = &a
+	}
+	return p
+}
+
+var (
+	serviceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// capacity is what validation works out about the task count.
+type capacity struct {
+	zones, floor, min, max int
+	ec2                    bool
+}
+
+// Floor is the task count a service always runs: peak, or with static stability
+// ceil(peak × zones / (zones − 1)), so that losing one of the zones still leaves peak tasks
+// (6 over 3 zones → 9; 6 over 2 zones → 12). It is peak when zones < 2.
+func Floor(peak, zones int, staticStability bool) int {
+	if !staticStability || zones < 2 {
+		return peak
+	}
+	return (peak*zones + zones - 2) / (zones - 1)
+}
+
+func validate(c *check.Problems, p *ServiceProps) capacity {
+	var k capacity
+	if !serviceName.MatchString(p.Name) {
+		c.Addf("Name %q must be 1–32 lowercase letters, digits or hyphens, starting with a letter", p.Name)
+	}
+	if p.Vpc == nil {
+		c.Addf("Vpc must be set")
+	} else {
+		k.zones = len(*p.Vpc.AvailabilityZones())
+	}
+	if p.Cluster == nil {
+		c.Addf("Cluster must be set")
+	}
+	if p.AlarmTopic == nil {
+		c.Addf("AlarmTopic must be set")
+	}
+
+	// Load balancer and target group.
+	wholeDays(c, "AccessLogExpiration", *p.AccessLogExpiration)
+	if !strings.HasPrefix(*p.HealthCheckPath, "/") {
+		c.Addf("HealthCheckPath %q must start with /", *p.HealthCheckPath)
+	}
+	between(c, "HealthCheckInterval", *p.HealthCheckInterval, 5, 300)
+	between(c, "HealthCheckTimeout", *p.HealthCheckTimeout, 2, 120)
+	if *p.HealthCheckTimeout >= *p.HealthCheckInterval {
+		c.Addf("HealthCheckTimeout %s must be < HealthCheckInterval %s", scaling.Seconds(*p.HealthCheckTimeout), scaling.Seconds(*p.HealthCheckInterval))
+	}
+	intRange(c, "HealthyThreshold", *p.HealthyThreshold, 2, 10)
+	intRange(c, "UnhealthyThreshold", *p.UnhealthyThreshold, 2, 10)
+	between(c, "DeregistrationDelay", *p.DeregistrationDelay, 0, 3600)
+	if s := *p.SlowStart; s != 0 && (s < 30*time.Second || s > 900*time.Second) || s%time.Second != 0 {
+		c.Addf("SlowStart %s must be 0 (off) or whole seconds between 30s and 900s", scaling.Seconds(s))
+	}
+
+	// Capacity providers.
+	k.ec2 = validateStrategy(c, p)
+	if k.ec2 {
+		if *p.Cpu < 128 {
+			c.Addf("Cpu %d must be >= 128 units on EC2", *p.Cpu)
+		}
+		if *p.MemoryMiB < 128 {
+			c.Addf("MemoryMiB %d must be >= 128 on EC2", *p.MemoryMiB)
+		}
+	} else if err := ValidateFargateSize(*p.Cpu, *p.MemoryMiB); err != nil {
+		c.Addf("%v", err)
+	}
+
+	// Image and container.
+	switch {
+	case p.Repository != nil && p.Image != nil:
+		c.Addf("exactly one of Repository and Image must be set, got both")
+	case p.Repository == nil && p.Image == nil:
+		c.Addf("exactly one of Repository and Image must be set, got neither")
+	case p.Repository != nil && (p.ImageTag == nil || *p.ImageTag == ""):
+		c.Addf("ImageTag must be set with Repository")
+	case p.Image != nil && p.ImageTag != nil:
+		c.Addf("ImageTag must not be set with Image; put the tag in Image")
+	case p.Image != nil && *p.Image == "":
+		c.Addf("Image must not be empty")
+	}
+	intRange(c, "ContainerPort", *p.ContainerPort, 1, 65535)
+	seen := map[string]string{}
+	for _, m := range []struct {
+		field string
+		vars  map[string]string
+	}{{"Environment", p.Environment}, {"SsmSecrets", p.SsmSecrets}, {"SecretsManagerSecrets", p.SecretsManagerSecrets}} {
+		for _, name := range sortedKeys(m.vars) {
+			if !envName.MatchString(name) {
+				c.Addf("%s: %q is not a valid environment variable name", m.field, name)
+			}
+			if other, ok := seen[name]; ok {
+				c.Addf("%s: %q is also set in %s; set each variable once", m.field, name, other)
+			}
+			seen[name] = m.field
+			if m.vars[name] == "" {
+				c.Addf("%s[%q] must name a parameter or secret", m.field, name)
+			}
+		}
+	}
+	if len(p.HealthCheckCommand) == 0 {
+		c.Addf("HealthCheckCommand must not be empty")
+	}
+	between(c, "HealthCheckStartPeriod", *p.HealthCheckStartPeriod, 0, 300)
+	between(c, "StopTimeout", *p.StopTimeout, 2, 120)
+	if *p.StopTimeout < *p.DeregistrationDelay {
+		c.Addf("StopTimeout %s must be >= DeregistrationDelay %s: a task must not be killed while the load balancer still drains it",
+			scaling.Seconds(*p.StopTimeout), scaling.Seconds(*p.DeregistrationDelay))
+	}
+	between(c, "HealthCheckGracePeriod", *p.HealthCheckGracePeriod, 0, 1800)
+
+	// Task count.
+	if p.PeakTasks < 1 {
+		c.Addf("PeakTasks must be >= 1, got %d", p.PeakTasks)
+	}
+	if *p.StaticStability && p.Vpc != nil && k.zones < 2 {
+		c.Addf("StaticStability needs a VPC over at least 2 zones, got %d", k.zones)
+	}
+	k.floor = Floor(max(p.PeakTasks, 1), k.zones, *p.StaticStability)
+	floorWhy := fmt.Sprintf("the floor %d", k.floor)
+	if *p.StaticStability && k.zones >= 2 {
+		floorWhy = fmt.Sprintf("the static-stability floor %d (ceil(%d × %d / %d))", k.floor, p.PeakTasks, k.zones, k.zones-1)
+	}
+	k.min = k.floor
+	if p.MinTasks != nil {
+		if *p.MinTasks < 0 {
+			c.Addf("MinTasks must be >= 0, got %d", *p.MinTasks)
+		}
+		k.min = max(k.floor, *p.MinTasks)
+	}
+	k.max = 2 * k.min
+	if p.MaxTasks != nil {
+		k.max = *p.MaxTasks
+		if k.max < k.floor {
+			c.Addf("MaxTasks %d must be >= %s", k.max, floorWhy)
+		} else if k.max < k.min {
+			c.Addf("MaxTasks %d must be >= MinTasks %d", k.max, k.min)
+		}
+	}
+
+	// Scaling.
+	c.Range("CpuTarget", *p.CpuTarget, 1, 100)
+	scaling.Cooldown(c, "ScaleOutCooldown", *p.ScaleOutCooldown)
+	scaling.Cooldown(c, "ScaleInCooldown", *p.ScaleInCooldown)
+	if p.MemoryTarget != nil {
+		c.Range("MemoryTarget", *p.MemoryTarget, 1, 100)
+	}
+	if p.RequestsPerTarget != nil && *p.RequestsPerTarget <= 0 {
+		c.Addf("RequestsPerTarget must be > 0, got %g", *p.RequestsPerTarget)
+	}
+	if p.UtilizationTarget != nil {
+		c.Range("UtilizationTarget", *p.UtilizationTarget, 1, 100)
+		if *p.UtilizationExpression == "" {
+			c.Addf("UtilizationExpression must not be empty")
+		}
+	}
+	if m := p.CustomMetric; m != nil {
+		if len(m.Metrics) == 0 {
+			c.Addf("CustomMetric.Metrics must name at least one metric")
+		}
+		if m.Target == nil || *m.Target <= 0 {
+			c.Addf("CustomMetric.Target must be set and > 0")
+		}
+	}
+	if s := p.CpuStep; s != nil {
+		c.Range("CpuStep.Threshold", *s.Threshold, 1, 100)
+		scaling.ValidateSteps(c, "CpuStep.Steps", s.Steps)
+		if n := *s.EvaluationPeriods; n < 1 || n > 10 {
+			c.Addf("CpuStep.EvaluationPeriods must be between 1 and 10, got %d", n)
+		} else if d := *s.DatapointsToAlarm; d < 1 || d > n {
+			c.Addf("CpuStep.DatapointsToAlarm must be between 1 and CpuStep.EvaluationPeriods %d, got %d", n, d)
+		}
+		scaling.Cooldown(c, "CpuStep.Cooldown", *s.Cooldown)
+	}
+	for i, s := range p.Schedules {
+		prefix := fmt.Sprintf("Schedules[%d].", i)
+		scaling.ValidateSchedule(c, prefix, s)
+		if s.MinCapacity != nil && *s.MinCapacity < k.floor {
+			c.Addf("%sMinCapacity %d must be >= %s", prefix, *s.MinCapacity, floorWhy)
+		}
+		if s.MaxCapacity != nil && *s.MaxCapacity < k.floor {
+			c.Addf("%sMaxCapacity %d must be >= %s", prefix, *s.MaxCapacity, floorWhy)
+		}
+	}
+
+	// Alarms.
+	a := p.Alarms
+	c.Range("Alarms.CpuPercent", *a.CpuPercent, 1, 100)
+	c.Range("Alarms.MemoryPercent", *a.MemoryPercent, 1, 100)
+	if v := *a.Target5xxPercent; v <= 0 || v > 100 {
+		c.Addf("Alarms.Target5xxPercent must be > 0 and <= 100, got %g", v)
+	}
+	if *a.P99ResponseTime <= 0 {
+		c.Addf("Alarms.P99ResponseTime must be > 0s, got %s", scaling.Seconds(*a.P99ResponseTime))
+	}
+	return k
+}
+
+// validateStrategy checks the capacity-provider strategy and reports whether it is an EC2 one.
+func validateStrategy(c *check.Problems, p *ServiceProps) bool {
+	if len(p.CapacityProviders) == 0 {
+		c.Addf("CapacityProviders must have at least one entry")
+		return false
+	}
+	known := append([]string{Fargate, FargateSpot}, p.Ec2CapacityProviders...)
+	var fargate, ec2, bases, weight int
+	seen := map[string]bool{}
+	for i, cp := range p.CapacityProviders {
+		field := fmt.Sprintf("CapacityProviders[%d]", i)
+		switch {
+		case cp.Name == Fargate || cp.Name == FargateSpot:
+			fargate++
+		case slices.Contains(p.Ec2CapacityProviders, cp.Name):
+			ec2++
+		default:
+			c.Addf("%s.Name %q is not one of %s (EC2 providers must be listed in Ec2CapacityProviders)", field, cp.Name, strings.Join(known, ", "))
+		}
+		if seen[cp.Name] {
+			c.Addf("%s.Name %q appears twice; name each provider once", field, cp.Name)
+		}
+		seen[cp.Name] = true
+		intRange(c, field+".Base", cp.Base, 0, 100000)
+		intRange(c, field+".Weight", cp.Weight, 0, 1000)
+		if cp.Base > 0 {
+			bases++
+		}
+		weight += cp.Weight
+	}
+	if fargate > 0 && ec2 > 0 {
+		c.Addf("CapacityProviders mixes Fargate and EC2 providers; a service uses one or the other")
+	}
+	if bases > 1 {
+		c.Addf("CapacityProviders: only one provider may have a Base, got %d", bases)
+	}
+	if weight == 0 {
+		c.Addf("CapacityProviders: at least one provider must have a Weight > 0")
+	}
+	return ec2 > 0 && fargate == 0
+}
+
+// ValidateFargateSize checks that cpu units and memory MiB are a combination Fargate runs
+// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html).
+func ValidateFargateSize(cpu, memory int) error {
+	type size struct{ lo, hi, step int }
+	sizes := map[int]size{
+		256:   {512, 2048, 0},
+		512:   {1024, 4096, 1024},
+		1024:  {2048, 8192, 1024},
+		2048:  {4096, 16384, 1024},
+		4096:  {8192, 30720, 1024},
+		8192:  {16384, 61440, 4096},
+		16384: {32768, 122880, 8192},
+	}
+	s, ok := sizes[cpu]
+	if !ok {
+		return fmt.Errorf("Cpu %d is not a Fargate size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", cpu)
+	}
+	if cpu == 256 {
+		if memory == 512 || memory == 1024 || memory == 2048 {
+			return nil
+		}
+		return fmt.Errorf("Cpu 256 with MemoryMiB %d is not a valid Fargate size; with 256 CPU units use 512, 1024 or 2048 MiB", memory)
+	}
+	if memory < s.lo || memory > s.hi || (memory-s.lo)%s.step != 0 {
+		return fmt.Errorf("Cpu %d with MemoryMiB %d is not a valid Fargate size; with %d CPU units use %d–%d MiB in steps of %d", cpu, memory, cpu, s.lo, s.hi, s.step)
+	}
+	return nil
+}
+
+func between(c *check.Problems, field string, d time.Duration, lo, hi int) {
+	if d < time.Duration(lo)*time.Second || d > time.Duration(hi)*time.Second || d%time.Second != 0 {
+		c.Addf("%s %s must be whole seconds between %ds and %ds", field, scaling.Seconds(d), lo, hi)
+	}
+}
+
+func wholeDays(c *check.Problems, field string, d time.Duration) {
+	if d < 24*time.Hour || d%(24*time.Hour) != 0 {
+		c.Addf("%s %s must be a whole number of days, at least 1", field, d)
+	}
+}
+
+func intRange(c *check.Problems, field string, v, lo, hi int) {
+	if v < lo || v > hi {
+		c.Addf("%s must be between %d and %d, got %d", field, lo, hi, v)
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func or[T any](v, def *T) *T {
+	if v != nil {
+		return v
+	}
+	return def
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func dur(d time.Duration) *time.Duration { return &d }

@@ -1,0 +1,567 @@
+package webservice
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/okiagari/okiagari/constructs/check"
+	"github.com/okiagari/okiagari/constructs/scaling"
+)
+
+// XRayImage is the X-Ray daemon sidecar's image; the 3.x tag follows the daemon's minor
+// releases.
+const XRayImage = "public.ecr.aws/xray/aws-xray-daemon:3.x"
+
+// Service is a web service behind an internet-facing Application Load Balancer that survives the
+// loss of an availability zone, drains before it stops, rolls back bad deploys, scales and
+// raises alarms.
+//
+// Static stability: the service always runs at least the floor,
+//
+//	floor = ceil(PeakTasks × zones / (zones − 1))
+//
+// tasks (9 for a peak of 6 over 3 zones), so that when one zone is lost the other zones still
+// run PeakTasks. Desired count and the scalable target's minimum are max(floor, MinTasks);
+// MaxTasks and every scheduled capacity must be at least the floor.
+type Service struct {
+	constructs.Construct
+	// LoadBalancer is the internet-facing ALB in the VPC's public subnets.
+	LoadBalancer elbv2.ApplicationLoadBalancer
+	// LoadBalancerSecurityGroup admits 80 (and 443) from anywhere and reaches the tasks.
+	LoadBalancerSecurityGroup awsec2.SecurityGroup
+	// HttpListener listens on 80: it redirects to HTTPS with a certificate, forwards without.
+	HttpListener elbv2.ApplicationListener
+	// HttpsListener listens on 443; nil without CertificateArn.
+	HttpsListener elbv2.ApplicationListener
+	// TargetGroup holds the tasks (IP targets).
+	TargetGroup elbv2.ApplicationTargetGroup
+	// AccessLogBucket receives the ALB's access logs; retained.
+	AccessLogBucket awss3.Bucket
+	// LogGroup receives the containers' logs; retained.
+	LogGroup awslogs.LogGroup
+	// TaskDefinition is a FargateTaskDefinition, or an Ec2TaskDefinition for an EC2 strategy.
+	TaskDefinition awsecs.TaskDefinition
+	// Container is the application container, named after the service.
+	Container awsecs.ContainerDefinition
+	// XRayContainer is the X-Ray daemon sidecar; nil unless XRay.
+	XRayContainer awsecs.ContainerDefinition
+	// Service is an awsecs.FargateService, or an awsecs.Ec2Service for an EC2 strategy.
+	Service awsecs.BaseService
+	// SecurityGroup is the tasks' security group: the container port from the load balancer only.
+	SecurityGroup awsec2.SecurityGroup
+	// ScalableTarget is the service's desired count, between MinTasks and MaxTasks.
+	ScalableTarget appscaling.ScalableTarget
+	// CpuScaling is the CPU target-tracking policy.
+	CpuScaling appscaling.TargetTrackingScalingPolicy
+	// StepScaling is the CPU step policy; nil unless CpuStep.
+	StepScaling *scaling.StepPolicy
+	// Alarms are the service's alarms, all notifying AlarmTopic.
+	Alarms Alarms
+	// Floor is the task count the service never goes below (see Service).
+	Floor int
+	// MinTasks and MaxTasks are the scalable target's range; MinTasks is also the desired count.
+	MinTasks, MaxTasks int
+}
+
+// Alarms are a service's alarms.
+type Alarms struct {
+	// Cpu: average CPU above Alarms.CpuPercent for 3 of 3 minutes.
+	Cpu awscloudwatch.Alarm
+	// Memory: average memory above Alarms.MemoryPercent for 3 of 3 minutes.
+	Memory awscloudwatch.Alarm
+	// Target5xx: share of target 5xx responses above Alarms.Target5xxPercent for 3 of 3
+	// minutes (metric math). A deployment alarm: it rolls a deploy back.
+	Target5xx awscloudwatch.Alarm
+	// UnhealthyHosts: any unhealthy target in 2 of 3 minutes. A deployment alarm.
+	UnhealthyHosts awscloudwatch.Alarm
+	// HealthyHosts: fewer healthy targets than the floor for 2 of 2 minutes; missing data is
+	// breaching, because silence means the targets (or the load balancer) are gone.
+	HealthyHosts awscloudwatch.Alarm
+	// P99ResponseTime: p99 target response time above Alarms.P99ResponseTime for 3 of 3 minutes.
+	P99ResponseTime awscloudwatch.Alarm
+}
+
+// All returns every alarm.
+func (a Alarms) All() []awscloudwatch.Alarm {
+	return []awscloudwatch.Alarm{a.Cpu, a.Memory, a.Target5xx, a.UnhealthyHosts, a.HealthyHosts, a.P99ResponseTime}
+}
+
+// NewService creates the web service. It returns an error, and creates nothing, when props are
+// invalid.
+func NewService(scope constructs.Construct, id *string, props *ServiceProps) (*Service, error) {
+	p := overlay(props)
+	path := *id
+	if scope != nil && *scope.Node().Path() != "" {
+		path = *scope.Node().Path() + "/" + *id
+	}
+	c := check.New("webservice", path)
+	k := validate(c, &p)
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+
+	this := &Service{Construct: constructs.NewConstruct(scope, id), Floor: k.floor, MinTasks: k.min, MaxTasks: k.max}
+	s := this.Construct
+	this.loadBalancer(s, &p)
+	this.task(s, &p, k.ec2)
+	this.service(s, &p, k)
+	if err := this.scale(s, &p, k); err != nil {
+		return nil, err
+	}
+	this.alarms(s, &p, k)
+	this.Service.EnableDeploymentAlarms(&[]*string{this.Alarms.Target5xx.AlarmName(), this.Alarms.UnhealthyHosts.AlarmName()},
+		&awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
+	return this, nil
+}
+
+func (this *Service) loadBalancer(s constructs.Construct, p *ServiceProps) {
+	this.AccessLogBucket = awss3.NewBucket(s, jsii.String("AccessLogs"), &awss3.BucketProps{
+		// ALB access logs support only S3-managed keys.
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(p.AccessLogExpiration.Hours() / 24)),
+		}},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(this.AccessLogBucket, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-S1"),
+		Reason: jsii.String("This bucket holds access logs; logging its own access would need another log bucket, whose access would need logging in turn."),
+	}}, jsii.Bool(true))
+
+	this.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              p.Vpc,
+		Description:      jsii.String(fmt.Sprintf("Load balancer of %s: HTTP(S) from the internet, to the tasks", p.Name)),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(this.LoadBalancerSecurityGroup, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-EC23"),
+		Reason: jsii.String("A public web service's load balancer accepts HTTP and HTTPS from anywhere; HTTP only redirects to HTTPS when a certificate is configured."),
+	}}, jsii.Bool(true))
+
+	this.LoadBalancer = elbv2.NewApplicationLoadBalancer(s, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
+		Vpc:                     p.Vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		SecurityGroup:           this.LoadBalancerSecurityGroup,
+		DropInvalidHeaderFields: jsii.Bool(true),
+		DeletionProtection:      p.Production,
+		CrossZoneEnabled:        jsii.Bool(true),
+	})
+	// Lets Route 53 ARC shift traffic away from an impaired zone (zonal shift / autoshift).
+	this.LoadBalancer.SetAttribute(jsii.String("zonal_shift.config.enabled"), jsii.String("true"))
+	this.LoadBalancer.LogAccessLogs(this.AccessLogBucket, jsii.String(p.Name))
+
+	this.TargetGroup = elbv2.NewApplicationTargetGroup(s, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+		Vpc:                 p.Vpc,
+		Port:                jsii.Number(float64(*p.ContainerPort)),
+		Protocol:            elbv2.ApplicationProtocol_HTTP,
+		TargetType:          elbv2.TargetType_IP,
+		DeregistrationDelay: secs(*p.DeregistrationDelay),
+		SlowStart:           optSecs(*p.SlowStart),
+		HealthCheck: &elbv2.HealthCheck{
+			Path:                    p.HealthCheckPath,
+			Interval:                secs(*p.HealthCheckInterval),
+			Timeout:                 secs(*p.HealthCheckTimeout),
+			HealthyThresholdCount:   jsii.Number(float64(*p.HealthyThreshold)),
+			UnhealthyThresholdCount: jsii.Number(float64(*p.UnhealthyThreshold)),
+		},
+	})
+
+	if p.CertificateArn != nil {
+		this.HttpsListener = this.LoadBalancer.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
+			Port:                jsii.Number(443),
+			Protocol:            elbv2.ApplicationProtocol_HTTPS,
+			Certificates:        &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(p.CertificateArn)},
+			SslPolicy:           elbv2.SslPolicy_RECOMMENDED_TLS,
+			Open:                jsii.Bool(true),
+			DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{this.TargetGroup},
+		})
+		this.HttpListener = this.LoadBalancer.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+			Port:     jsii.Number(80),
+			Protocol: elbv2.ApplicationProtocol_HTTP,
+			Open:     jsii.Bool(true),
+			DefaultAction: elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
+				Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
+			}),
+		})
+		return
+	}
+	this.HttpListener = this.LoadBalancer.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
+		Port:                jsii.Number(80),
+		Protocol:            elbv2.ApplicationProtocol_HTTP,
+		Open:                jsii.Bool(true),
+		DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{this.TargetGroup},
+	})
+	if *p.Production {
+		awscdk.Annotations_Of(this.LoadBalancer).AddWarningV2(jsii.String("okiagari:webservice:httpOnly"),
+			jsii.String(fmt.Sprintf("web service %q is production but has no CertificateArn: it is served over plain HTTP", p.Name)))
+	}
+}
+
+func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
+	this.LogGroup = awslogs.NewLogGroup(s, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	if ec2 {
+		this.TaskDefinition = awsecs.NewEc2TaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.Ec2TaskDefinitionProps{
+			NetworkMode: awsecs.NetworkMode_AWS_VPC,
+		})
+	} else {
+		this.TaskDefinition = awsecs.NewFargateTaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
+			Cpu:            jsii.Number(float64(*p.Cpu)),
+			MemoryLimitMiB: jsii.Number(float64(*p.MemoryMiB)),
+		})
+	}
+	td := this.TaskDefinition
+
+	var image awsecs.ContainerImage
+	if p.Repository != nil {
+		image = awsecs.ContainerImage_FromEcrRepository(p.Repository, p.ImageTag)
+	} else {
+		image = awsecs.ContainerImage_FromRegistry(p.Image, nil)
+	}
+	env := map[string]*string{}
+	for _, k := range sortedKeys(p.Environment) {
+		env[k] = jsii.String(p.Environment[k])
+	}
+	secrets := map[string]awsecs.Secret{}
+	for _, k := range sortedKeys(p.SsmSecrets) {
+		// Referenced by name only: unlike FromStringParameterName this adds no CloudFormation
+		// parameter, and ECS needs just the ARN (String and SecureString alike).
+		param := awsssm.StringParameter_FromSecureStringParameterAttributes(s, jsii.String("Ssm"+k), &awsssm.SecureStringParameterAttributes{
+			ParameterName: jsii.String(p.SsmSecrets[k]),
+		})
+		secrets[k] = awsecs.Secret_FromSsmParameter(param)
+	}
+	for _, k := range sortedKeys(p.SecretsManagerSecrets) {
+		secrets[k] = awsecs.Secret_FromSecretsManager(secretRef(s, "Secret"+k, p.SecretsManagerSecrets[k]), nil)
+	}
+	logging := awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
+		StreamPrefix: jsii.String(p.Name),
+		LogGroup:     this.LogGroup,
+		// Non-blocking: a slow CloudWatch Logs must never stall the application; the buffer holds
+		// bursts, and only an overflow loses lines.
+		Mode:          awsecs.AwsLogDriverMode_NON_BLOCKING,
+		MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(25)),
+	})
+	opts := &awsecs.ContainerDefinitionOptions{
+		ContainerName: jsii.String(p.Name),
+		Image:         image,
+		Essential:     jsii.Bool(true),
+		PortMappings:  &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(*p.ContainerPort)), Name: jsii.String("http")}},
+		Logging:       logging,
+		StopTimeout:   secs(*p.StopTimeout),
+		HealthCheck: &awsecs.HealthCheck{
+			Command: jsii.Strings(p.HealthCheckCommand...),
+			// 10 s / 5 s / 3 retries: a hung container is marked unhealthy within about 30 s,
+			// three times faster than ECS's 30 s interval default, without failing on one slow
+			// response.
+			Interval:    awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
+			Retries:     jsii.Number(3),
+			StartPeriod: secs(*p.HealthCheckStartPeriod),
+		},
+	}
+	// Set only when there are some: an empty list still trips cdk-nag's ECS2.
+	if len(env) > 0 {
+		opts.Environment = &env
+	}
+	if len(secrets) > 0 {
+		opts.Secrets = &secrets
+	}
+	if ec2 {
+		opts.Cpu = jsii.Number(float64(*p.Cpu))
+		opts.MemoryLimitMiB = jsii.Number(float64(*p.MemoryMiB))
+	}
+	this.Container = td.AddContainer(jsii.String(p.Name), opts)
+	if len(p.Environment) > 0 || ec2 {
+		// CDK itself sets AWS_REGION on the containers of EC2 task definitions.
+		cdknag.NagSuppressions_AddResourceSuppressions(td, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-ECS2"),
+			Reason: jsii.String("Environment holds non-secret configuration only (and AWS_REGION, which CDK sets on EC2 containers); secrets are injected from SSM and Secrets Manager."),
+		}}, jsii.Bool(true))
+	}
+
+	if *p.XRay {
+		this.XRayContainer = td.AddContainer(jsii.String("xray-daemon"), &awsecs.ContainerDefinitionOptions{
+			Image:          awsecs.ContainerImage_FromRegistry(jsii.String(XRayImage), nil),
+			Essential:      jsii.Bool(false), // tracing must not take the service down
+			Cpu:            jsii.Number(32),
+			MemoryLimitMiB: jsii.Number(256),
+			PortMappings:   &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(2000), Protocol: awsecs.Protocol_UDP}},
+			Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
+				StreamPrefix: jsii.String("xray"), LogGroup: this.LogGroup, Mode: awsecs.AwsLogDriverMode_NON_BLOCKING,
+			}),
+		})
+		// The actions of the AWSXRayDaemonWriteAccess managed policy, inline so the role carries no
+		// AWS managed policy.
+		td.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+				"xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"),
+			Resources: jsii.Strings("*"),
+		}))
+		cdknag.NagSuppressions_AddResourceSuppressions(td.TaskRole(), &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("X-Ray's trace and sampling actions support no resource-level permissions (the managed AWSXRayDaemonWriteAccess policy also grants them on *)."),
+			AppliesTo: &[]any{jsii.String("Resource::*")},
+		}}, jsii.Bool(true))
+	}
+}
+
+func (this *Service) service(s constructs.Construct, p *ServiceProps, k capacity) {
+	this.SecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:         p.Vpc,
+		Description: jsii.String(fmt.Sprintf("Tasks of %s: the container port from the load balancer only", p.Name)),
+		// Tasks pull images, read secrets and call their dependencies.
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	strategy := []*awsecs.CapacityProviderStrategy{}
+	for _, cp := range p.CapacityProviders {
+		strategy = append(strategy, &awsecs.CapacityProviderStrategy{
+			CapacityProvider: jsii.String(cp.Name), Base: jsii.Number(float64(cp.Base)), Weight: jsii.Number(float64(cp.Weight)),
+		})
+	}
+	base := awsecs.BaseServiceProps{
+		Cluster:      p.Cluster,
+		DesiredCount: jsii.Number(float64(k.min)),
+		// Never below full capacity during a deploy: new tasks start first, old ones stop after.
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
+		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		// Deployment alarms are added by NewService once the alarms exist.
+		CapacityProviderStrategies: &strategy,
+		HealthCheckGracePeriod:     secs(*p.HealthCheckGracePeriod),
+		EnableExecuteCommand:       p.EnableExec,
+		EnableECSManagedTags:       jsii.Bool(true),
+		PropagateTags:              awsecs.PropagatedTagSource_SERVICE,
+	}
+	subnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	sgs := &[]awsec2.ISecurityGroup{this.SecurityGroup}
+	if k.ec2 {
+		this.Service = awsecs.NewEc2Service(s, jsii.String("Service"), &awsecs.Ec2ServiceProps{
+			Cluster: base.Cluster, DesiredCount: base.DesiredCount, MinHealthyPercent: base.MinHealthyPercent,
+			MaxHealthyPercent: base.MaxHealthyPercent, CircuitBreaker: base.CircuitBreaker,
+			CapacityProviderStrategies: base.CapacityProviderStrategies, HealthCheckGracePeriod: base.HealthCheckGracePeriod,
+			EnableExecuteCommand: base.EnableExecuteCommand, EnableECSManagedTags: base.EnableECSManagedTags, PropagateTags: base.PropagateTags,
+			TaskDefinition:              this.TaskDefinition,
+			VpcSubnets:                  subnets,
+			SecurityGroups:              sgs,
+			AssignPublicIp:              jsii.Bool(false),
+			AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
+			// Spread over zones first (static stability needs every zone populated), then
+			// over instances so one instance's loss takes few tasks.
+			PlacementStrategies: &[]awsecs.PlacementStrategy{
+				awsecs.PlacementStrategy_SpreadAcross(awsecs.BuiltInAttributes_AVAILABILITY_ZONE()),
+				awsecs.PlacementStrategy_SpreadAcrossInstances(),
+			},
+		})
+	} else {
+		this.Service = awsecs.NewFargateService(s, jsii.String("Service"), &awsecs.FargateServiceProps{
+			Cluster: base.Cluster, DesiredCount: base.DesiredCount, MinHealthyPercent: base.MinHealthyPercent,
+			MaxHealthyPercent: base.MaxHealthyPercent, CircuitBreaker: base.CircuitBreaker,
+			CapacityProviderStrategies: base.CapacityProviderStrategies, HealthCheckGracePeriod: base.HealthCheckGracePeriod,
+			EnableExecuteCommand: base.EnableExecuteCommand, EnableECSManagedTags: base.EnableECSManagedTags, PropagateTags: base.PropagateTags,
+			TaskDefinition:              this.TaskDefinition,
+			VpcSubnets:                  subnets,
+			SecurityGroups:              sgs,
+			AssignPublicIp:              jsii.Bool(false),
+			AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
+		})
+	}
+	this.TargetGroup.AddTarget(this.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+		ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(*p.ContainerPort)),
+	}))
+	this.Service.Node().DefaultChild().(awsecs.CfnService).AddMetadata(jsii.String("okiagari"), map[string]any{
+		"kind": "webservice", "name": p.Name, "peakTasks": p.PeakTasks, "staticStability": *p.StaticStability,
+	})
+	if *p.EnableExec {
+		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.TaskRole(), &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("ECS Exec's ssmmessages channel actions support no resource-level permissions."),
+			AppliesTo: &[]any{jsii.String("Resource::*")},
+		}}, jsii.Bool(true))
+	}
+	if p.Repository != nil {
+		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.ObtainExecutionRole(), &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("ecr:GetAuthorizationToken supports no resource-level permissions; the pull actions are scoped to the repository."),
+			AppliesTo: &[]any{jsii.String("Resource::*")},
+		}}, jsii.Bool(true))
+	}
+	if len(p.SecretsManagerSecrets) > 0 {
+		// A secret referenced by name is granted as name-?????? (Secrets Manager appends six
+		// random characters to every secret's ARN).
+		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.ObtainExecutionRole(), &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("Secrets referenced by name are matched by the six random characters Secrets Manager appends to their ARN."),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*-\?\?\?\?\?\?$/`)}},
+		}}, jsii.Bool(true))
+	}
+	if spot := hasProvider(p.CapacityProviders, FargateSpot); spot && *p.DeregistrationDelay+*p.StopTimeout > 120*time.Second {
+		awscdk.Annotations_Of(this.Service).AddWarningV2(jsii.String("okiagari:webservice:spotDrain"), jsii.String(fmt.Sprintf(
+			"web service %q runs on FARGATE_SPOT, but DeregistrationDelay %s + StopTimeout %s exceed the two-minute Spot interruption warning",
+			p.Name, scaling.Seconds(*p.DeregistrationDelay), scaling.Seconds(*p.StopTimeout))))
+	}
+}
+
+func (this *Service) scale(s constructs.Construct, p *ServiceProps, k capacity) error {
+	target, err := scaling.NewServiceTarget(s, jsii.String("ScalableTarget"), this.Service, &scaling.ServiceTargetProps{MinCapacity: k.min, MaxCapacity: k.max})
+	if err != nil {
+		return err
+	}
+	this.ScalableTarget = target
+	tracking := func(v *float64) *scaling.TrackingProps {
+		return &scaling.TrackingProps{Target: v, ScaleOutCooldown: p.ScaleOutCooldown, ScaleInCooldown: p.ScaleInCooldown}
+	}
+	var errs []error
+	keep := func(err error) { errs = append(errs, err) }
+	this.CpuScaling, err = scaling.TrackCpu(target, jsii.String("CpuTracking"), tracking(p.CpuTarget))
+	keep(err)
+	if p.MemoryTarget != nil {
+		_, err = scaling.TrackMemory(target, jsii.String("MemoryTracking"), tracking(p.MemoryTarget))
+		keep(err)
+	}
+	if p.RequestsPerTarget != nil {
+		_, err = scaling.TrackRequestCount(target, jsii.String("RequestCountTracking"), this.TargetGroup, tracking(p.RequestsPerTarget))
+		keep(err)
+	}
+	if p.UtilizationTarget != nil {
+		_, err = scaling.TrackMetricMath(target, jsii.String("UtilizationTracking"), &scaling.MetricMathProps{
+			Metrics:    scaling.ServiceUtilization(this.Service),
+			Expression: p.UtilizationExpression,
+			Label:      jsii.String("CPU and memory utilisation"),
+			Target:     p.UtilizationTarget,
+			// The cooldowns of the CPU policy, so that both react alike.
+			ScaleOutCooldown: p.ScaleOutCooldown,
+			ScaleInCooldown:  p.ScaleInCooldown,
+		})
+		keep(err)
+	}
+	if p.CustomMetric != nil {
+		m := *p.CustomMetric
+		m.ScaleOutCooldown = or(m.ScaleOutCooldown, p.ScaleOutCooldown)
+		m.ScaleInCooldown = or(m.ScaleInCooldown, p.ScaleInCooldown)
+		_, err = scaling.TrackMetricMath(target, jsii.String("CustomMetricTracking"), &m)
+		keep(err)
+	}
+	if st := p.CpuStep; st != nil {
+		this.StepScaling, err = scaling.AddStep(target, jsii.String("CpuStep"), &scaling.StepProps{
+			Metric:            scaling.ServiceMetric(this.Service, "CPUUtilization"),
+			Threshold:         st.Threshold,
+			Steps:             st.Steps,
+			EvaluationPeriods: st.EvaluationPeriods,
+			DatapointsToAlarm: st.DatapointsToAlarm,
+			TreatMissingData:  st.TreatMissingData,
+			Cooldown:          st.Cooldown,
+		})
+		keep(err)
+	}
+	for i, sc := range p.Schedules {
+		keep(scaling.Schedule(target, jsii.String(fmt.Sprintf("Schedule%d", i)), &sc))
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err // validate has checked everything these check: a bug if reached
+		}
+	}
+	return nil
+}
+
+func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k capacity) {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	tg := this.TargetGroup.Metrics()
+	a := p.Alarms
+	alarm := func(id, what string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator, of, in int, missing awscloudwatch.TreatMissingData) awscloudwatch.Alarm {
+		al := awscloudwatch.NewAlarm(s, jsii.String(id), &awscloudwatch.AlarmProps{
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			ComparisonOperator: op,
+			EvaluationPeriods:  jsii.Number(float64(in)),
+			DatapointsToAlarm:  jsii.Number(float64(of)),
+			TreatMissingData:   missing,
+			AlarmDescription:   jsii.String(fmt.Sprintf("%s: %s", p.Name, what)),
+		})
+		action := awscloudwatchactions.NewSnsAction(p.AlarmTopic)
+		al.AddAlarmAction(action)
+		al.AddOkAction(action)
+		return al
+	}
+	gt := awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD
+	this.Alarms.Cpu = alarm("CpuAlarm", fmt.Sprintf("average CPU above %g %% for 3 minutes", *a.CpuPercent),
+		scaling.ServiceMetric(this.Service, "CPUUtilization"), *a.CpuPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
+	this.Alarms.Memory = alarm("MemoryAlarm", fmt.Sprintf("average memory above %g %% for 3 minutes", *a.MemoryPercent),
+		scaling.ServiceMetric(this.Service, "MemoryUtilization"), *a.MemoryPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
+	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		// ALBs publish no zero counts: a minute without 5xx has no datapoint, hence FILL.
+		Expression: jsii.String("IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors":   tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
+			"requests": tg.RequestCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
+		},
+		Label:  jsii.String("Target 5xx %"),
+		Period: minute,
+	})
+	this.Alarms.Target5xx = alarm("Target5xxAlarm", fmt.Sprintf("more than %g %% of responses are target 5xx for 3 minutes", *a.Target5xxPercent),
+		rate, *a.Target5xxPercent, gt, 3, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
+	this.Alarms.UnhealthyHosts = alarm("UnhealthyHostsAlarm", "unhealthy targets in 2 of 3 minutes",
+		tg.UnhealthyHostCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute}), 0, gt, 2, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
+	this.Alarms.HealthyHosts = alarm("HealthyHostsAlarm", fmt.Sprintf("fewer than %d healthy targets (the floor) for 2 minutes, or no data", k.floor),
+		tg.HealthyHostCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Minimum"), Period: minute}), float64(k.floor),
+		awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, 2, 2, awscloudwatch.TreatMissingData_BREACHING)
+	this.Alarms.P99ResponseTime = alarm("P99ResponseTimeAlarm", fmt.Sprintf("p99 target response time above %s for 3 minutes", scaling.Seconds(*a.P99ResponseTime)),
+		tg.TargetResponseTime(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: minute}), a.P99ResponseTime.Seconds(), gt, 3, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
+}
+
+var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+
+// secretRef references a Secrets Manager secret by name or ARN, without a look-up.
+func secretRef(scope constructs.Construct, id, nameOrArn string) awssecretsmanager.ISecret {
+	switch {
+	case len(nameOrArn) > 4 && nameOrArn[:4] == "arn:" && completeSecretArn.MatchString(nameOrArn):
+		return awssecretsmanager.Secret_FromSecretCompleteArn(scope, jsii.String(id), jsii.String(nameOrArn))
+	case len(nameOrArn) > 4 && nameOrArn[:4] == "arn:":
+		return awssecretsmanager.Secret_FromSecretPartialArn(scope, jsii.String(id), jsii.String(nameOrArn))
+	default:
+		return awssecretsmanager.Secret_FromSecretNameV2(scope, jsii.String(id), jsii.String(nameOrArn))
+	}
+}
+
+func hasProvider(cps []CapacityProvider, name string) bool {
+	for _, cp := range cps {
+		if cp.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func secs(d time.Duration) awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
+}
+
+func optSecs(d time.Duration) awscdk.Duration {
+	if d == 0 {
+		return nil
+	}
+	return secs(d)
+}
