@@ -1,0 +1,182 @@
+package worker
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/okiagari/okiagari/constructs/check"
+	"github.com/okiagari/okiagari/constructs/scaling"
+)
+
+// fargateMemory lists, per Fargate CPU size, the smallest and largest memory (MiB) and the step.
+var fargateMemory = map[int][3]int{
+	256:   {512, 2048, 0}, // 512, 1024, 2048
+	512:   {1024, 4096, 1024},
+	1024:  {2048, 8192, 1024},
+	2048:  {4096, 16384, 1024},
+	4096:  {8192, 30720, 1024},
+	8192:  {16384, 61440, 4096},
+	16384: {32768, 122880, 8192},
+}
+
+func validFargateSize(cpu, mem int) bool {
+	r, ok := fargateMemory[cpu]
+	if !ok {
+		return false
+	}
+	if cpu == 256 {
+		return mem == 512 || mem == 1024 || mem == 2048
+	}
+	return mem >= r[0] && mem <= r[1] && (mem-r[0])%r[2] == 0
+}
+
+// validate checks p and reports whether the strategy runs the tasks on EC2.
+func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, error) {
+	path := *id
+	if scope != nil && *scope.Node().Path() != "" {
+		path = *scope.Node().Path() + "/" + *id
+	}
+	c := check.New("worker", path)
+	if *p.Name == "" {
+		c.Addf("Name must not be empty")
+	}
+	if p.Cluster == nil {
+		c.Addf("Cluster is required")
+	}
+	if (p.Repository == nil) == (p.Image == nil) {
+		c.Addf("exactly one of Repository and Image must be set, got %s", bothOrNeither(p.Repository != nil))
+	}
+	if (p.Queue == nil) == (p.ExternalMetric == nil) {
+		c.Addf("exactly one of Queue and ExternalMetric must be set, got %s", bothOrNeither(p.Queue != nil))
+	}
+
+	stop := *p.StopTimeout
+	whole(c, "StopTimeout", stop)
+	if stop < 2*time.Second || stop > 120*time.Second {
+		c.Addf("StopTimeout %s must be between 2s and 120s (the ECS maximum)", scaling.Seconds(stop))
+	}
+	if d := *p.MessageProcessingTime; d <= 0 {
+		c.Addf("MessageProcessingTime %s must be > 0s", scaling.Seconds(d))
+	}
+	if d := *p.LatencyTarget; d <= 0 {
+		c.Addf("LatencyTarget %s must be > 0s", scaling.Seconds(d))
+	}
+	if *p.MinTasks < 0 {
+		c.Addf("MinTasks must be >= 0, got %d", *p.MinTasks)
+	}
+	if *p.MaxTasks < 1 {
+		c.Addf("MaxTasks must be >= 1, got %d", *p.MaxTasks)
+	} else if *p.MinTasks > *p.MaxTasks {
+		c.Addf("MinTasks %d must be <= MaxTasks %d", *p.MinTasks, *p.MaxTasks)
+	}
+	scaling.Cooldown(c, "ScaleOutCooldown", *p.ScaleOutCooldown)
+	scaling.Cooldown(c, "ScaleInCooldown", *p.ScaleInCooldown)
+
+	if q := p.Queue; q != nil {
+		vis := *q.VisibilityTimeout
+		whole(c, "Queue.VisibilityTimeout", vis)
+		switch {
+		case vis <= stop:
+			c.Addf("Queue.VisibilityTimeout %s must be > StopTimeout %s, or a message a stopping worker is finishing is delivered again", scaling.Seconds(vis), scaling.Seconds(stop))
+		case vis > 12*time.Hour:
+			c.Addf("Queue.VisibilityTimeout %s must be <= 43200s (12 hours)", scaling.Seconds(vis))
+		}
+		r := *q.RetentionPeriod
+		whole(c, "Queue.RetentionPeriod", r)
+		if r < time.Minute || r > 14*24*time.Hour {
+			c.Addf("Queue.RetentionPeriod %s must be between 60s and 1209600s (14 days)", scaling.Seconds(r))
+		}
+		if n := *q.MaxReceiveCount; n < 1 || n > 1000 {
+			c.Addf("Queue.MaxReceiveCount must be between 1 and 1000, got %d", n)
+		}
+		// Derived from LatencyTarget unless set: report it only when that is valid.
+		if a := *p.OldestMessageAgeThreshold; a <= 0 && *p.LatencyTarget > 0 {
+			c.Addf("OldestMessageAgeThreshold %s must be > 0s", scaling.Seconds(a))
+		}
+	}
+	if e := p.ExternalMetric; e != nil {
+		if e.Namespace == "" || e.MetricName == "" {
+			c.Addf("ExternalMetric needs a Namespace and a MetricName, got %q and %q", e.Namespace, e.MetricName)
+		}
+		if strings.HasPrefix(e.Namespace, "AWS/") {
+			c.Addf("ExternalMetric.Namespace %q must not start with \"AWS/\" (reserved for AWS services)", e.Namespace)
+		}
+		if len(e.Dimensions) > 30 {
+			c.Addf("ExternalMetric.Dimensions has %d dimensions, at most 30 allowed", len(e.Dimensions))
+		}
+	}
+
+	ec2Mode := checkStrategy(c, p)
+	cpu, mem := *p.Cpu, *p.MemoryMiB
+	if !ec2Mode && !validFargateSize(cpu, mem) {
+		c.Addf("Cpu %d with MemoryMiB %d is not a Fargate task size; see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size", cpu, mem)
+	}
+	if ec2Mode && (cpu < 128 || mem < 128) {
+		c.Addf("Cpu %d and MemoryMiB %d must each be >= 128 on EC2", cpu, mem)
+	}
+	return ec2Mode, c.Err()
+}
+
+// checkStrategy validates the capacity provider strategy and reports whether it names EC2
+// providers.
+func checkStrategy(c *check.Problems, p *WorkerProps) bool {
+	known := append([]string{Fargate, FargateSpot}, p.Ec2CapacityProviders...)
+	if len(p.CapacityProviders) == 0 {
+		c.Addf("CapacityProviders must name at least one provider")
+	}
+	seen := map[string]bool{}
+	fargate, ec2, bases, weighted := 0, 0, 0, 0
+	for _, cp := range p.CapacityProviders {
+		switch {
+		case cp.Name == Fargate || cp.Name == FargateSpot:
+			fargate++
+		case slices.Contains(p.Ec2CapacityProviders, cp.Name):
+			ec2++
+		default:
+			c.Addf("CapacityProviders: %q is not one of %s", cp.Name, strings.Join(known, ", "))
+		}
+		if seen[cp.Name] {
+			c.Addf("CapacityProviders names %q twice; each provider once", cp.Name)
+		}
+		seen[cp.Name] = true
+		if cp.Base < 0 || cp.Base > 100000 {
+			c.Addf("CapacityProviders %q: Base must be between 0 and 100000, got %d", cp.Name, cp.Base)
+		}
+		if cp.Weight < 0 || cp.Weight > 1000 {
+			c.Addf("CapacityProviders %q: Weight must be between 0 and 1000, got %d", cp.Name, cp.Weight)
+		}
+		if cp.Base > 0 {
+			bases++
+		}
+		if cp.Weight > 0 {
+			weighted++
+		}
+	}
+	if fargate > 0 && ec2 > 0 {
+		c.Addf("CapacityProviders mixes Fargate and EC2 providers; ECS runs a service on one or the other")
+	}
+	if bases > 1 {
+		c.Addf("CapacityProviders gives %d providers a Base; at most one may have one", bases)
+	}
+	if len(p.CapacityProviders) > 0 && weighted == 0 {
+		c.Addf("CapacityProviders needs at least one provider with a Weight above 0")
+	}
+	return ec2 > 0 && fargate == 0
+}
+
+// whole records a problem when d is not a whole number of seconds (the unit of every AWS field).
+func whole(c *check.Problems, field string, d time.Duration) {
+	if d%time.Second != 0 {
+		c.Addf("%s must be a whole number of seconds, got %s", field, scaling.Seconds(d))
+	}
+}
+
+func bothOrNeither(first bool) string {
+	if first {
+		return "both"
+	}
+	return "neither"
+}
