@@ -37,6 +37,14 @@ type Environment struct {
 	Production bool `json:"production"`
 	// Network configures the VPC.
 	Network Network `json:"network"`
+	// Platform configures the ECR repositories, the ECS cluster and the alarm topic.
+	Platform Platform `json:"platform"`
+	// Services are the web services and queue workers.
+	Services Services `json:"services"`
+	// AutoHeal are the self-healing single-instance hosts. Default: none.
+	AutoHeal []AutoHeal `json:"autoHeal"`
+	// Pipeline configures the delivery pipeline. Default: none.
+	Pipeline *Pipeline `json:"pipeline"`
 	// Resilience sets the gates of the resilience report.
 	Resilience Resilience `json:"resilience"`
 }
@@ -66,7 +74,9 @@ type Network struct {
 var (
 	nameRe    = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
 	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+	// workloadRe: names become construct IDs, log prefixes and ECS service names.
+	workloadRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	regionRe   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 )
 
 // Load decodes and validates the environments in the context (the cdk.json context as the CLI
@@ -177,6 +187,79 @@ func (e *Environment) validate(add func(path, format string, args ...any)) {
 	for i, ep := range n.InterfaceEndpoints {
 		if err := network.CheckInterfaceEndpoint(ep); err != nil {
 			add(fmt.Sprintf("network.interfaceEndpoints[%d]", i), "%v", err)
+		}
+	}
+	e.validateWorkloads(add)
+}
+
+// validateWorkloads checks what no single construct can: names unique across the environment,
+// repositories and capacity providers that exist, a pipeline that has something to deploy, and
+// log retentions CloudWatch accepts. The constructs check the rest and name their fields.
+func (e *Environment) validateWorkloads(add func(path, format string, args ...any)) {
+	repos := map[string]bool{}
+	for _, r := range e.Platform.Repositories {
+		repos[r] = true
+	}
+	names := map[string]string{}
+	name := func(path, n string) {
+		if !workloadRe.MatchString(n) {
+			add(path+".name", "%q must be 1-32 lowercase letters, digits and '-', starting with a letter", n)
+		} else if prev, ok := names[n]; ok {
+			add(path+".name", "%q is already the name of %s; names are unique in an environment", n, prev)
+		}
+		names[n] = path
+	}
+	image := func(path string, im ImageSource) {
+		switch {
+		case im.Repository != "" && im.Image != "":
+			add(path, "set repository or image, not both")
+		case im.Repository == "" && im.Image == "":
+			add(path, "set repository (one of platform.repositories) or image")
+		case im.Repository != "" && !repos[im.Repository]:
+			add(path+".repository", "%q is not in platform.repositories %q", im.Repository, e.Platform.Repositories)
+		}
+	}
+	providers := func(path string, cps []CapacityProvider) {
+		for i, cp := range cps {
+			if !slices.Contains([]string{"FARGATE", "FARGATE_SPOT", EC2Provider}, cp.Name) {
+				add(fmt.Sprintf("%s[%d].name", path, i), "%q is not FARGATE, FARGATE_SPOT or EC2", cp.Name)
+			}
+		}
+	}
+	logs := func(path string, days *int) {
+		if days == nil {
+			return
+		}
+		if _, err := Retention(*days); err != nil {
+			add(path, "%v", err)
+		}
+	}
+	providers("platform.cluster.defaultCapacityProviders", e.Platform.Cluster.DefaultCapacityProviders)
+	for i, w := range e.Services.Web {
+		path := fmt.Sprintf("services.web[%d]", i)
+		name(path, w.Name)
+		image(path, w.ImageSource)
+		providers(path+".capacityProviders", w.CapacityProviders)
+		logs(path+".logRetentionDays", w.LogRetentionDays)
+	}
+	for i, w := range e.Services.Workers {
+		path := fmt.Sprintf("services.workers[%d]", i)
+		name(path, w.Name)
+		image(path, w.ImageSource)
+		providers(path+".capacityProviders", w.CapacityProviders)
+		logs(path+".logRetentionDays", w.LogRetentionDays)
+	}
+	for i, h := range e.AutoHeal {
+		name(fmt.Sprintf("autoHeal[%d]", i), h.Name)
+	}
+	if p := e.Pipeline; p != nil {
+		logs("pipeline.buildLogRetentionDays", p.BuildLogRetentionDays)
+		switch {
+		case !repos[p.Repository]:
+			add("pipeline.repository", "%q is not in platform.repositories %q", p.Repository, e.Platform.Repositories)
+		case !slices.ContainsFunc(e.Services.Web, func(w WebService) bool { return w.Repository == p.Repository }) &&
+			!slices.ContainsFunc(e.Services.Workers, func(w Worker) bool { return w.Repository == p.Repository }):
+			add("pipeline.repository", "no web service or worker runs %q; the pipeline would deploy nothing", p.Repository)
 		}
 	}
 }

@@ -26,10 +26,10 @@ func strict(path string, raw any, t reflect.Type, add func(path, format string, 
 		}
 		fields := map[string]reflect.StructField{}
 		var known []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
+		// VisibleFields includes the fields of embedded structs, as encoding/json decodes them.
+		for _, f := range reflect.VisibleFields(t) {
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" || name == "-" {
+			if name == "" || name == "-" || f.Anonymous {
 				continue
 			}
 			fields[name] = f

@@ -49,8 +49,8 @@ type Template struct {
 	// environment's gating settings under "okiagari" (see TemplateSettings).
 	Metadata   map[string]json.RawMessage `json:"Metadata"`
 	Parameters map[string]Parameter       `json:"Parameters"`
-	Resources  map[string]Resource  `json:"Resources"`
-	Outputs    map[string]Output    `json:"Outputs"`
+	Resources  map[string]Resource        `json:"Resources"`
+	Outputs    map[string]Output          `json:"Outputs"`
 }
 
 // Parameter is a template parameter; only its default is used.

@@ -13,8 +13,12 @@ import (
 
 // Environment is one environment's stage and its stacks.
 type Environment struct {
-	Stage   awscdk.Stage
-	Network *Network
+	Stage    awscdk.Stage
+	Network  *Network
+	Platform *Platform
+	Services *Services
+	AutoHeal *AutoHeal
+	Pipeline *Pipeline // nil when the environment has no pipeline
 }
 
 // Build adds one stage per environment to app. It returns every construct validation error of
@@ -39,10 +43,28 @@ func NewEnvironment(scope constructs.Construct, env config.Environment) (*Enviro
 	// its zones; answering with the configured ones keeps synthesis offline and deterministic.
 	stage.Node().SetContext(jsii.String(ZonesContextKey(env.Account, env.Region)), env.AvailabilityZones)
 	awscdk.Tags_Of(stage).Add(jsii.String("okiagari:environment"), jsii.String(env.Name), nil)
+	// A stack whose constructs report errors is not built on: the errors of one stack are
+	// reported together, and the stacks after it would only add consequential ones.
 	e := &Environment{Stage: stage}
 	var err error
 	if e.Network, err = NewNetwork(stage, env); err != nil {
 		return e, err
+	}
+	if e.Platform, err = NewPlatform(stage, env, e.Network); err != nil {
+		return e, err
+	}
+	var errs []error
+	e.Services, err = NewServices(stage, env, e.Network, e.Platform)
+	errs = append(errs, err)
+	e.AutoHeal, err = NewAutoHeal(stage, env, e.Network, e.Platform)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return e, err
+	}
+	if env.Pipeline != nil {
+		if e.Pipeline, err = NewPipeline(stage, env, e.Platform, e.Services); err != nil {
+			return e, err
+		}
 	}
 	return e, nil
 }

@@ -80,7 +80,7 @@ env "prod": availabilityZones[1]: "ap-northeast-1c" is not a zone of region "tok
 env "prod": availabilityZones[2]: "ap-northeast-1d" is not a zone of region "tokyo" (want tokyoa, tokyoc, ...)`},
 	{"unknown key", func(c map[string]any) {
 		env(c, "prod")["prodution"] = true
-	}, `env "prod": prodution: unknown key; known keys here: account, availabilityZones, network, production, region`},
+	}, `env "prod": prodution: unknown key; known keys here: account, autoHeal, availabilityZones, network, pipeline, platform, production, region, resilience, services`},
 	{"unknown nested key", func(c map[string]any) {
 		section(c, "dev", "network")["natGatways"] = 1.0
 	}, `env "dev": network.natGatways: unknown key; known keys here: cidr, flowLogRetentionDays, interfaceEndpoints, natGateways`},

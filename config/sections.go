@@ -1,0 +1,242 @@
+package config
+
+// The sections below map onto the props of okiagari's constructs. Durations are whole seconds
+// (minutes where AWS only takes minutes) with the unit in the key. A key left out takes the
+// construct's default, documented on its props and in its README; the constructs validate the
+// values and name the construct path and field in their messages.
+
+// Platform configures the environment's shared compute: ECR repositories, the ECS cluster and its
+// capacity providers, and the alarm topic (constructs/registry, cluster, alarmtopic).
+type Platform struct {
+	// Repositories are the ECR repository names services take their images from. Default: none.
+	Repositories []string `json:"repositories"`
+	// KeepTaggedImages is how many tagged images each repository keeps. Default: 30.
+	KeepTaggedImages *int `json:"keepTaggedImages"`
+	// UntaggedExpiryDays is how long untagged images are kept. Default: 7.
+	UntaggedExpiryDays *int `json:"untaggedExpiryDays"`
+	// Cluster configures the ECS cluster.
+	Cluster Cluster `json:"cluster"`
+	// Alarms configures the alarm topic.
+	Alarms AlarmTopic `json:"alarms"`
+}
+
+// Cluster configures the ECS cluster and its capacity providers (constructs/cluster).
+type Cluster struct {
+	// DefaultCapacityProviders is the strategy of services that name none.
+	// Default: FARGATE base 1 weight 1, FARGATE_SPOT weight 1.
+	DefaultCapacityProviders []CapacityProvider `json:"defaultCapacityProviders"`
+	// Ec2 configures the EC2 Auto Scaling group capacity provider ("EC2" in a strategy).
+	Ec2 Ec2Capacity `json:"ec2"`
+}
+
+// Ec2Capacity configures the cluster's EC2 Auto Scaling group: On-Demand base, Spot above it.
+// Every key defaults as documented on cluster.ClusterProps.
+type Ec2Capacity struct {
+	InstanceTypes               []string `json:"instanceTypes"`
+	MinInstances                *int     `json:"minInstances"`
+	MaxInstances                *int     `json:"maxInstances"`
+	OnDemandBase                *int     `json:"onDemandBase"`
+	OnDemandPercentAboveBase    *int     `json:"onDemandPercentAboveBase"`
+	TargetCapacityPercent       *int     `json:"targetCapacityPercent"`
+	RootVolumeGiB               *int     `json:"rootVolumeGiB"`
+	ContainerStopTimeoutSeconds *int     `json:"containerStopTimeoutSeconds"`
+}
+
+// AlarmTopic configures the SNS topic every alarm of the environment notifies.
+type AlarmTopic struct {
+	// Emails subscribe to the topic (each must confirm). Default: none.
+	Emails []string `json:"emails"`
+	// Encrypted encrypts the topic with a customer-managed KMS key (rotated, usable by
+	// CloudWatch). Default: true.
+	Encrypted *bool `json:"encrypted"`
+}
+
+// CapacityProvider is one entry of a capacity-provider strategy. Name is FARGATE, FARGATE_SPOT or
+// EC2 (the platform's EC2 Auto Scaling group provider).
+type CapacityProvider struct {
+	Name   string `json:"name"`
+	Base   int    `json:"base"`
+	Weight int    `json:"weight"`
+}
+
+// EC2Provider is the name a strategy uses for the platform's EC2 capacity provider.
+const EC2Provider = "EC2"
+
+// ImageSource says where a service's image comes from: a platform repository and tag, or an
+// explicit image reference. Exactly one of Repository and Image.
+type ImageSource struct {
+	Repository string `json:"repository"`
+	ImageTag   string `json:"imageTag"`
+	Image      string `json:"image"`
+}
+
+// Services are the environment's web services and queue workers.
+type Services struct {
+	Web     []WebService `json:"web"`
+	Workers []Worker     `json:"workers"`
+}
+
+// WebService configures one web service behind an ALB (constructs/webservice).
+type WebService struct {
+	Name string `json:"name"`
+	ImageSource
+	CertificateArn             string             `json:"certificateArn"`
+	ContainerPort              *int               `json:"containerPort"`
+	Cpu                        *int               `json:"cpu"`
+	MemoryMiB                  *int               `json:"memoryMiB"`
+	CapacityProviders          []CapacityProvider `json:"capacityProviders"`
+	Environment                map[string]string  `json:"environment"`
+	SsmSecrets                 map[string]string  `json:"ssmSecrets"`
+	SecretsManagerSecrets      map[string]string  `json:"secretsManagerSecrets"`
+	LogRetentionDays           *int               `json:"logRetentionDays"`
+	HealthCheckPath            *string            `json:"healthCheckPath"`
+	HealthCheckIntervalSeconds *int               `json:"healthCheckIntervalSeconds"`
+	HealthCheckCommand         []string           `json:"healthCheckCommand"`
+	HealthCheckGraceSeconds    *int               `json:"healthCheckGracePeriodSeconds"`
+	DeregistrationDelaySeconds *int               `json:"deregistrationDelaySeconds"`
+	SlowStartSeconds           *int               `json:"slowStartSeconds"`
+	StopTimeoutSeconds         *int               `json:"stopTimeoutSeconds"`
+	XRay                       *bool              `json:"xray"`
+	EnableExec                 *bool              `json:"enableExec"`
+	PeakTasks                  int                `json:"peakTasks"`
+	StaticStability            *bool              `json:"staticStability"`
+	MinTasks                   *int               `json:"minTasks"`
+	MaxTasks                   *int               `json:"maxTasks"`
+	Scaling                    WebScaling         `json:"scaling"`
+	Alarms                     WebAlarms          `json:"alarms"`
+}
+
+// WebScaling configures a web service's scaling policies (constructs/scaling).
+type WebScaling struct {
+	CpuTargetPercent        *float64 `json:"cpuTargetPercent"`
+	ScaleOutCooldownSeconds *int     `json:"scaleOutCooldownSeconds"`
+	ScaleInCooldownSeconds  *int     `json:"scaleInCooldownSeconds"`
+	MemoryTargetPercent     *float64 `json:"memoryTargetPercent"`
+	RequestsPerTarget       *float64 `json:"requestsPerTarget"`
+	// UtilizationTargetPercent tracks metric math over CPU and memory (UtilizationExpression,
+	// default MAX([cpu,mem])).
+	UtilizationTargetPercent *float64 `json:"utilizationTargetPercent"`
+	UtilizationExpression    *string  `json:"utilizationExpression"`
+	// BusyMetric tracks a metric the application publishes (e.g. busy workers %).
+	BusyMetric *CustomMetric `json:"busyMetric"`
+	CpuStep    *CpuStep      `json:"cpuStep"`
+	Schedules  []Schedule    `json:"schedules"`
+}
+
+// CustomMetric is a CloudWatch metric the application publishes, tracked to Target.
+type CustomMetric struct {
+	Namespace  string            `json:"namespace"`
+	MetricName string            `json:"metricName"`
+	Dimensions map[string]string `json:"dimensions"`
+	Statistic  string            `json:"statistic"`
+	Target     float64           `json:"target"`
+}
+
+// CpuStep configures step scaling on CPU: Steps are ranges above ThresholdPercent.
+type CpuStep struct {
+	ThresholdPercent  *float64 `json:"thresholdPercent"`
+	Steps             []Step   `json:"steps"`
+	EvaluationPeriods *int     `json:"evaluationPeriods"`
+	DatapointsToAlarm *int     `json:"datapointsToAlarm"`
+	CooldownSeconds   *int     `json:"cooldownSeconds"`
+}
+
+// Step adds Change tasks when the metric is between Lower and Upper above the threshold (Upper
+// left out: no upper bound).
+type Step struct {
+	Lower  float64  `json:"lower"`
+	Upper  *float64 `json:"upper"`
+	Change int      `json:"change"`
+}
+
+// Schedule changes min/max capacity at the times of a cron expression.
+type Schedule struct {
+	Cron     string `json:"cron"`
+	TimeZone string `json:"timeZone"`
+	MinTasks *int   `json:"minTasks"`
+	MaxTasks *int   `json:"maxTasks"`
+}
+
+// WebAlarms are a web service's alarm thresholds.
+type WebAlarms struct {
+	CpuPercent             *float64 `json:"cpuPercent"`
+	MemoryPercent          *float64 `json:"memoryPercent"`
+	Target5xxPercent       *float64 `json:"target5xxPercent"`
+	P99ResponseTimeSeconds *float64 `json:"p99ResponseTimeSeconds"`
+}
+
+// Worker configures one queue worker (constructs/worker).
+type Worker struct {
+	Name string `json:"name"`
+	ImageSource
+	Command                  []string           `json:"command"`
+	Environment              map[string]string  `json:"environment"`
+	SsmSecrets               map[string]string  `json:"ssmSecrets"`
+	SecretsManagerSecrets    map[string]string  `json:"secretsManagerSecrets"`
+	Cpu                      *int               `json:"cpu"`
+	MemoryMiB                *int               `json:"memoryMiB"`
+	CapacityProviders        []CapacityProvider `json:"capacityProviders"`
+	StopTimeoutSeconds       *int               `json:"stopTimeoutSeconds"`
+	MessageProcessingSeconds *int               `json:"messageProcessingSeconds"`
+	LatencyTargetSeconds     *int               `json:"latencyTargetSeconds"`
+	MinTasks                 *int               `json:"minTasks"`
+	MaxTasks                 *int               `json:"maxTasks"`
+	ScaleOutCooldownSeconds  *int               `json:"scaleOutCooldownSeconds"`
+	ScaleInCooldownSeconds   *int               `json:"scaleInCooldownSeconds"`
+	Queue                    *Queue             `json:"queue"`
+	ExternalMetric           *ExternalMetric    `json:"externalMetric"`
+	OldestMessageAgeSeconds  *int               `json:"oldestMessageAgeSeconds"`
+	LogRetentionDays         *int               `json:"logRetentionDays"`
+}
+
+// Queue configures a worker's SQS queue and its dead-letter queue.
+type Queue struct {
+	VisibilityTimeoutSeconds *int `json:"visibilityTimeoutSeconds"`
+	RetentionSeconds         *int `json:"retentionSeconds"`
+	MaxReceiveCount          *int `json:"maxReceiveCount"`
+}
+
+// ExternalMetric is a queue length the application publishes to CloudWatch.
+type ExternalMetric struct {
+	Namespace  string            `json:"namespace"`
+	MetricName string            `json:"metricName"`
+	Dimensions map[string]string `json:"dimensions"`
+	Statistic  string            `json:"statistic"`
+}
+
+// AutoHeal configures one self-healing single-instance host (constructs/autoheal).
+type AutoHeal struct {
+	Name                          string  `json:"name"`
+	ComposeDirectory              string  `json:"composeDirectory"`
+	MountPoint                    *string `json:"mountPoint"`
+	InstanceType                  *string `json:"instanceType"`
+	Capacity                      *int    `json:"capacity"`
+	HealthCheckGracePeriodSeconds *int    `json:"healthCheckGracePeriodSeconds"`
+	CooldownSeconds               *int    `json:"cooldownSeconds"`
+	MetadataHopLimit              *int    `json:"metadataHopLimit"`
+	InfrequentAccessAfterDays     *int    `json:"infrequentAccessAfterDays"`
+	RootVolumeGiB                 *int    `json:"rootVolumeGiB"`
+	ComposePluginVersion          *string `json:"composePluginVersion"`
+}
+
+// Pipeline configures the environment's delivery pipeline (constructs/pipeline). It builds the
+// image of Repository and deploys every web service and worker that uses that repository.
+type Pipeline struct {
+	Repository               string         `json:"repository"`
+	Source                   PipelineSource `json:"source"`
+	ManualApproval           bool           `json:"manualApproval"`
+	BakeMinutes              *int           `json:"bakeMinutes"`
+	DeploymentTimeoutMinutes *int           `json:"deploymentTimeoutMinutes"`
+	BuildLogRetentionDays    *int           `json:"buildLogRetentionDays"`
+	BuildContext             *string        `json:"buildContext"`
+}
+
+// PipelineSource is a Git repository through a CodeConnections connection, or a zipped source
+// in a versioned S3 bucket: exactly one of the two.
+type PipelineSource struct {
+	ConnectionArn string `json:"connectionArn"`
+	Repository    string `json:"repository"`
+	Branch        string `json:"branch"`
+	S3Bucket      string `json:"s3Bucket"`
+	S3ObjectKey   string `json:"s3ObjectKey"`
+}

@@ -1,0 +1,71 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/pipeline"
+)
+
+// Pipeline is the stack holding an environment's delivery pipeline.
+type Pipeline struct {
+	awscdk.Stack
+	Pipeline *pipeline.Pipeline
+}
+
+// NewPipeline creates the "Pipeline" stack of env: it builds the image of the configured
+// repository and deploys every web service and worker that runs it, in config order (web
+// services first). The bake watches each web service's deployment alarms (5xx rate, unhealthy
+// hosts) and each worker's dead-letter alarm.
+func NewPipeline(scope constructs.Construct, env config.Environment, platform *Platform, services *Services) (*Pipeline, error) {
+	p := env.Pipeline
+	stack := newStack(scope, "Pipeline", env, "build, push and roll out the "+p.Repository+" image")
+	var deploy []pipeline.Service
+	for _, w := range env.Services.Web {
+		if w.Repository != p.Repository {
+			continue
+		}
+		svc := services.Web[w.Name]
+		deploy = append(deploy, pipeline.Service{
+			Name: w.Name, Service: svc.Service, ContainerName: *svc.Container.ContainerName(),
+			TaskRole: svc.TaskDefinition.TaskRole(), ExecutionRole: svc.TaskDefinition.ExecutionRole(),
+			Alarms: []awscloudwatch.IAlarm{svc.Alarms.Target5xx, svc.Alarms.UnhealthyHosts},
+		})
+	}
+	for _, w := range env.Services.Workers {
+		if w.Repository != p.Repository {
+			continue
+		}
+		wk := services.Workers[w.Name]
+		var alarms []awscloudwatch.IAlarm
+		if len(wk.Alarms) > 0 {
+			alarms = append(alarms, wk.Alarms[0]) // dead letters: a release that fails messages
+		}
+		deploy = append(deploy, pipeline.Service{
+			Name: w.Name, Service: wk.Service, ContainerName: *wk.Container.ContainerName(),
+			TaskRole: wk.TaskDefinition.TaskRole(), ExecutionRole: wk.TaskDefinition.ExecutionRole(),
+			Alarms: alarms,
+		})
+	}
+	props := &pipeline.PipelineProps{
+		EnvironmentName:   env.Name,
+		Repository:        platform.Registry.Repositories[p.Repository],
+		Services:          deploy,
+		ManualApproval:    p.ManualApproval,
+		BakeTime:          minutes(p.BakeMinutes),
+		DeploymentTimeout: minutes(p.DeploymentTimeoutMinutes),
+		LogRetention:      retention(p.BuildLogRetentionDays),
+		BuildContext:      p.BuildContext,
+	}
+	if s := p.Source; s.ConnectionArn != "" || s.Repository != "" || s.Branch != "" {
+		props.Connection = &pipeline.ConnectionSource{ConnectionArn: s.ConnectionArn, Repository: s.Repository, Branch: s.Branch}
+	}
+	if s := p.Source; s.S3Bucket != "" || s.S3ObjectKey != "" {
+		props.S3Source = &pipeline.S3Source{BucketName: s.S3Bucket, ObjectKey: s.S3ObjectKey}
+	}
+	pl, err := pipeline.NewPipeline(stack, jsii.String("Pipeline"), props)
+	return &Pipeline{Stack: stack, Pipeline: pl}, err
+}

@@ -1,0 +1,76 @@
+package stacks
+
+import (
+	"errors"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/alarmtopic"
+	"github.com/okiagari/okiagari/constructs/cluster"
+	"github.com/okiagari/okiagari/constructs/registry"
+)
+
+// Platform is the stack holding what an environment's services share: ECR repositories, the ECS
+// cluster with its capacity providers, and the alarm topic.
+type Platform struct {
+	awscdk.Stack
+	Registry   *registry.Registry
+	Cluster    *cluster.Cluster
+	AlarmTopic *alarmtopic.AlarmTopic
+	// Ec2ProviderName is the cluster's EC2 capacity provider, what "EC2" in a strategy means.
+	Ec2ProviderName string
+}
+
+// NewPlatform creates the "Platform" stack of env on its network.
+func NewPlatform(scope constructs.Construct, env config.Environment, net *Network) (*Platform, error) {
+	stack := newStack(scope, "Platform", env, "ECR repositories, ECS cluster with Fargate, Fargate Spot and EC2 capacity, alarm topic")
+	pc := env.Platform
+	p := &Platform{Stack: stack}
+	var errs []error
+	var err error
+	p.Registry, err = registry.NewRegistry(stack, jsii.String("Registry"), &registry.RegistryProps{
+		RepositoryNames:    pc.Repositories,
+		KeepTaggedImages:   pc.KeepTaggedImages,
+		UntaggedExpiryDays: pc.UntaggedExpiryDays,
+	})
+	errs = append(errs, err)
+
+	ec2 := pc.Cluster.Ec2
+	cp := &cluster.ClusterProps{
+		Vpc:                                 net.Vpc.Vpc,
+		Name:                                jsii.String("okiagari-" + env.Name),
+		InstanceTypes:                       ec2.InstanceTypes,
+		MinCapacity:                         ec2.MinInstances,
+		MaxCapacity:                         ec2.MaxInstances,
+		OnDemandBaseCapacity:                ec2.OnDemandBase,
+		OnDemandPercentageAboveBaseCapacity: ec2.OnDemandPercentAboveBase,
+		TargetCapacityPercent:               ec2.TargetCapacityPercent,
+		RootVolumeSizeGiB:                   ec2.RootVolumeGiB,
+		ContainerStopTimeout:                seconds(ec2.ContainerStopTimeoutSeconds),
+	}
+	for _, s := range pc.Cluster.DefaultCapacityProviders {
+		cp.DefaultStrategy = append(cp.DefaultStrategy, cluster.StrategyItem{CapacityProvider: s.Name, Base: s.Base, Weight: s.Weight})
+	}
+	p.Cluster, err = cluster.NewCluster(stack, jsii.String("Cluster"), cp)
+	errs = append(errs, err)
+	if p.Cluster != nil {
+		p.Ec2ProviderName = p.Cluster.Ec2CapacityProviderName
+	}
+
+	p.AlarmTopic, err = alarmtopic.NewAlarmTopic(stack, jsii.String("Alarms"), &alarmtopic.AlarmTopicProps{
+		Emails:      pc.Alarms.Emails,
+		Encrypted:   pc.Alarms.Encrypted,
+		DisplayName: jsii.String("okiagari " + env.Name + " alarms"),
+	})
+	errs = append(errs, err)
+	return p, errors.Join(errs...)
+}
+
+// ec2Providers are the names of the platform's EC2 capacity providers, for the services'
+// Ec2CapacityProviders.
+func (p *Platform) ec2Providers() []string {
+	return []string{p.Ec2ProviderName}
+}

@@ -1,0 +1,174 @@
+package stacks
+
+import (
+	"errors"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/scaling"
+	"github.com/okiagari/okiagari/constructs/webservice"
+	"github.com/okiagari/okiagari/constructs/worker"
+)
+
+// Services is the stack holding an environment's web services and queue workers.
+type Services struct {
+	awscdk.Stack
+	Web     map[string]*webservice.Service
+	Workers map[string]*worker.Worker
+}
+
+// NewServices creates the "Services" stack of env on the network and platform of that env.
+func NewServices(scope constructs.Construct, env config.Environment, net *Network, platform *Platform) (*Services, error) {
+	stack := newStack(scope, "Services", env, "web services and queue workers")
+	s := &Services{Stack: stack, Web: map[string]*webservice.Service{}, Workers: map[string]*worker.Worker{}}
+	var errs []error
+	for _, w := range env.Services.Web {
+		svc, err := newWebService(stack, env, w, net, platform)
+		errs = append(errs, err)
+		s.Web[w.Name] = svc
+	}
+	for _, w := range env.Services.Workers {
+		wk, err := newWorker(stack, w, platform)
+		errs = append(errs, err)
+		s.Workers[w.Name] = wk
+	}
+	return s, errors.Join(errs...)
+}
+
+func newWebService(stack awscdk.Stack, env config.Environment, w config.WebService, net *Network, platform *Platform) (*webservice.Service, error) {
+	sc := w.Scaling
+	props := &webservice.ServiceProps{
+		Name:                   w.Name,
+		Vpc:                    net.Vpc.Vpc,
+		Cluster:                platform.Cluster.Cluster,
+		AlarmTopic:             platform.AlarmTopic.Topic,
+		Production:             jsii.Bool(env.Production),
+		CertificateArn:         str(w.CertificateArn),
+		HealthCheckPath:        w.HealthCheckPath,
+		HealthCheckInterval:    seconds(w.HealthCheckIntervalSeconds),
+		DeregistrationDelay:    seconds(w.DeregistrationDelaySeconds),
+		SlowStart:              seconds(w.SlowStartSeconds),
+		CapacityProviders:      webCapacity(w.CapacityProviders, platform),
+		Ec2CapacityProviders:   platform.ec2Providers(),
+		Cpu:                    w.Cpu,
+		MemoryMiB:              w.MemoryMiB,
+		ImageTag:               str(w.ImageTag),
+		Image:                  str(w.Image),
+		ContainerPort:          w.ContainerPort,
+		Environment:            w.Environment,
+		SsmSecrets:             w.SsmSecrets,
+		SecretsManagerSecrets:  w.SecretsManagerSecrets,
+		LogRetention:           retention(w.LogRetentionDays),
+		HealthCheckCommand:     w.HealthCheckCommand,
+		StopTimeout:            seconds(w.StopTimeoutSeconds),
+		XRay:                   w.XRay,
+		EnableExec:             w.EnableExec,
+		HealthCheckGracePeriod: seconds(w.HealthCheckGraceSeconds),
+		PeakTasks:              w.PeakTasks,
+		StaticStability:        w.StaticStability,
+		MinTasks:               w.MinTasks,
+		MaxTasks:               w.MaxTasks,
+		CpuTarget:              sc.CpuTargetPercent,
+		ScaleOutCooldown:       seconds(sc.ScaleOutCooldownSeconds),
+		ScaleInCooldown:        seconds(sc.ScaleInCooldownSeconds),
+		MemoryTarget:           sc.MemoryTargetPercent,
+		RequestsPerTarget:      sc.RequestsPerTarget,
+		UtilizationTarget:      sc.UtilizationTargetPercent,
+		UtilizationExpression:  sc.UtilizationExpression,
+		Alarms: &webservice.AlarmThresholds{
+			CpuPercent:       w.Alarms.CpuPercent,
+			MemoryPercent:    w.Alarms.MemoryPercent,
+			Target5xxPercent: w.Alarms.Target5xxPercent,
+		},
+	}
+	if w.Repository != "" {
+		props.Repository = platform.Registry.Repositories[w.Repository]
+	}
+	if s := w.Alarms.P99ResponseTimeSeconds; s != nil {
+		d := durationOf(*s)
+		props.Alarms.P99ResponseTime = &d
+	}
+	if m := sc.BusyMetric; m != nil {
+		props.CustomMetric = &scaling.MetricMathProps{
+			Metrics: customMetrics(m.Namespace, m.MetricName, m.Dimensions, m.Statistic),
+			Label:   jsii.String(m.MetricName),
+			Target:  jsii.Number(m.Target),
+		}
+	}
+	if st := sc.CpuStep; st != nil {
+		props.CpuStep = &webservice.CpuStep{
+			Threshold:         st.ThresholdPercent,
+			EvaluationPeriods: st.EvaluationPeriods,
+			DatapointsToAlarm: st.DatapointsToAlarm,
+			Cooldown:          seconds(st.CooldownSeconds),
+		}
+		for _, step := range st.Steps {
+			props.CpuStep.Steps = append(props.CpuStep.Steps, scaling.Step{Lower: step.Lower, Upper: step.Upper, Change: step.Change})
+		}
+	}
+	for _, sch := range sc.Schedules {
+		props.Schedules = append(props.Schedules, scaling.ScheduleProps{
+			Cron: sch.Cron, TimeZone: str(sch.TimeZone), MinCapacity: sch.MinTasks, MaxCapacity: sch.MaxTasks,
+		})
+	}
+	return webservice.NewService(stack, jsii.String(constructID(w.Name)), props)
+}
+
+func newWorker(stack awscdk.Stack, w config.Worker, platform *Platform) (*worker.Worker, error) {
+	props := &worker.WorkerProps{
+		Name:                      jsii.String(w.Name),
+		Cluster:                   platform.Cluster.Cluster,
+		ImageTag:                  str(w.ImageTag),
+		Image:                     str(w.Image),
+		Command:                   w.Command,
+		Environment:               w.Environment,
+		Cpu:                       w.Cpu,
+		MemoryMiB:                 w.MemoryMiB,
+		CapacityProviders:         workerCapacity(w.CapacityProviders, platform),
+		Ec2CapacityProviders:      platform.ec2Providers(),
+		StopTimeout:               seconds(w.StopTimeoutSeconds),
+		MessageProcessingTime:     seconds(w.MessageProcessingSeconds),
+		LatencyTarget:             seconds(w.LatencyTargetSeconds),
+		MinTasks:                  w.MinTasks,
+		MaxTasks:                  w.MaxTasks,
+		ScaleOutCooldown:          seconds(w.ScaleOutCooldownSeconds),
+		ScaleInCooldown:           seconds(w.ScaleInCooldownSeconds),
+		AlarmTopic:                platform.AlarmTopic.Topic,
+		OldestMessageAgeThreshold: seconds(w.OldestMessageAgeSeconds),
+		LogRetention:              retention(w.LogRetentionDays),
+	}
+	if w.Repository != "" {
+		props.Repository = platform.Registry.Repositories[w.Repository]
+	}
+	if q := w.Queue; q != nil {
+		props.Queue = &worker.QueueProps{
+			VisibilityTimeout: seconds(q.VisibilityTimeoutSeconds),
+			RetentionPeriod:   seconds(q.RetentionSeconds),
+			MaxReceiveCount:   q.MaxReceiveCount,
+		}
+	}
+	if m := w.ExternalMetric; m != nil {
+		props.ExternalMetric = &worker.ExternalMetric{
+			Namespace: m.Namespace, MetricName: m.MetricName, Dimensions: m.Dimensions, Statistic: str(m.Statistic),
+		}
+	}
+	id := constructID(w.Name)
+	if len(w.SsmSecrets)+len(w.SecretsManagerSecrets) > 0 {
+		props.Secrets = map[string]awsecs.Secret{}
+		scope := constructs.NewConstruct(stack, jsii.String(id+"Secrets"))
+		for env, name := range w.SsmSecrets {
+			param := awsssm.StringParameter_FromSecureStringParameterAttributes(scope, jsii.String(env), &awsssm.SecureStringParameterAttributes{ParameterName: jsii.String(name)})
+			props.Secrets[env] = awsecs.Secret_FromSsmParameter(param)
+		}
+		for env, name := range w.SecretsManagerSecrets {
+			props.Secrets[env] = awsecs.Secret_FromSecretsManager(awssecretsmanager.Secret_FromSecretNameV2(scope, jsii.String(env), jsii.String(name)), nil)
+		}
+	}
+	return worker.NewWorker(stack, jsii.String(id), props)
+}

@@ -1,0 +1,89 @@
+package test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/stacks"
+)
+
+func web(c map[string]any, e string) map[string]any {
+	return section(c, e, "services")["web"].([]any)[0].(map[string]any)
+}
+
+func worker(c map[string]any, e string) map[string]any {
+	return section(c, e, "services")["workers"].([]any)[0].(map[string]any)
+}
+
+func ec2(c map[string]any, e string) map[string]any {
+	return section(c, e, "platform")["cluster"].(map[string]any)["ec2"].(map[string]any)
+}
+
+// invalidWorkloads are broken service, platform, auto-heal and pipeline settings. The config
+// package catches what crosses sections (names, repositories, providers); the constructs catch
+// the rest and name their construct path and field.
+var invalidWorkloads = []invalidCase{
+	{"unknown repository", func(c map[string]any) { web(c, "prod")["repository"] = "api" },
+		`env "prod": services.web[0].repository: "api" is not in platform.repositories ["app"]`},
+	{"repository and image", func(c map[string]any) { worker(c, "prod")["image"] = "busybox:1.36" },
+		`env "prod": services.workers[0]: set repository or image, not both`},
+	{"unknown capacity provider", func(c map[string]any) {
+		web(c, "prod")["capacityProviders"] = []any{map[string]any{"name": "SPOT", "weight": 1.0}}
+	}, `env "prod": services.web[0].capacityProviders[0].name: "SPOT" is not FARGATE, FARGATE_SPOT or EC2`},
+	{"duplicate names", func(c map[string]any) { worker(c, "prod")["name"] = "web" },
+		`env "prod": services.workers[0].name: "web" is already the name of services.web[0]; names are unique in an environment`},
+	{"bad service name", func(c map[string]any) { web(c, "prod")["name"] = "Web_1" },
+		`env "prod": services.web[0].name: "Web_1" must be 1-32 lowercase letters, digits and '-', starting with a letter`},
+	{"pipeline repository", func(c map[string]any) { section(c, "prod", "pipeline")["repository"] = "api" },
+		`env "prod": pipeline.repository: "api" is not in platform.repositories ["app"]`},
+	{"log retention", func(c map[string]any) { worker(c, "prod")["logRetentionDays"] = 10.0 },
+		`env "prod": services.workers[0].logRetentionDays: 10 is not a CloudWatch Logs retention; use one of [1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653]`},
+	{"resilience threshold", func(c map[string]any) { section(c, "prod", "resilience")["minPeakAfterAzLossPercent"] = 150.0 },
+		`env "prod": resilience.minPeakAfterAzLossPercent: must be between 0 (off) and 100, got 150`},
+
+	{"stop timeout below drain", func(c map[string]any) { web(c, "prod")["stopTimeoutSeconds"] = 10.0 },
+		`webservice "prod/Services/Web": StopTimeout 10s must be >= DeregistrationDelay 30s: a task must not be killed while the load balancer still drains it`},
+	{"max below the static-stability floor", func(c map[string]any) { web(c, "prod")["maxTasks"] = 5.0 },
+		`webservice "prod/Services/Web": MaxTasks 5 must be >= the static-stability floor 9 (ceil(6 × 3 / 2))`},
+	{"bad cron", func(c map[string]any) {
+		web(c, "prod")["scaling"].(map[string]any)["schedules"].([]any)[0].(map[string]any)["cron"] = "0 8 * * *"
+	}, `webservice "prod/Services/Web": Schedules[0].Cron "0 8 * * *" must have the form cron(minute hour day-of-month month day-of-week year), e.g. cron(0 8 * * ? *)`},
+	{"not a Fargate size", func(c map[string]any) { web(c, "prod")["memoryMiB"] = 1000.0 },
+		`webservice "prod/Services/Web": Cpu 1024 with MemoryMiB 1000 is not a valid Fargate size; with 1024 CPU units use 2048–8192 MiB in steps of 1024`},
+	{"negative cooldown", func(c map[string]any) { web(c, "prod")["scaling"].(map[string]any)["scaleInCooldownSeconds"] = -1.0 },
+		`webservice "prod/Services/Web": ScaleInCooldown must be >= 0s, got -1s`},
+	{"visibility timeout below stop timeout", func(c map[string]any) {
+		worker(c, "prod")["queue"].(map[string]any)["visibilityTimeoutSeconds"] = 60.0
+	}, `worker "prod/Services/Mailer": Queue.VisibilityTimeout 60s must be > StopTimeout 120s, or a message a stopping worker is finishing is delivered again`},
+	{"one instance type for Spot", func(c map[string]any) { ec2(c, "prod")["instanceTypes"] = []any{"m6i.large"} },
+		`cluster "prod/Platform/Cluster": InstanceTypes names 1 types; Spot (OnDemandPercentageAboveBaseCapacity 25 < 100) needs at least 3: each type in each zone is one Spot pool, and price-capacity-optimized can only move away from a pool being reclaimed if there are others`},
+	{"auto-heal capacity", func(c map[string]any) { env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["capacity"] = 2.0 },
+		`autoheal "prod/AutoHeal/Chat": Capacity must be 1 (one writer: a second instance would write the same EFS data at the same time), got 2`},
+}
+
+// TestInvalidWorkloads checks each broken workload setting gives exactly its message, from
+// config.Load or from building the stacks (which then must not be synthesized).
+func TestInvalidWorkloads(t *testing.T) {
+	for _, tc := range invalidWorkloads {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := mutate(t, func(c map[string]any) {
+				tc.mutate(c)
+				c[config.SelectKey] = "prod" // build only the environment the case breaks
+			})
+			envs, err := config.Load(ctx)
+			if err == nil {
+				app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+				_, err = stacks.Build(app, envs)
+			}
+			if err == nil {
+				t.Fatalf("no error; want\n%s", tc.want)
+			}
+			if err.Error() != tc.want {
+				t.Fatalf("got\n%s\nwant\n%s", err, tc.want)
+			}
+		})
+	}
+}
