@@ -1,0 +1,173 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/report"
+	"github.com/okiagari/okiagari/stacks"
+)
+
+// workload returns one workload of the report, failing the test when it is missing.
+func workload(t *testing.T, r *report.Report, env, name string) report.Workload {
+	t.Helper()
+	for _, e := range r.Environments {
+		for _, w := range e.Workloads {
+			if e.Name == env && w.Name == name {
+				return w
+			}
+		}
+	}
+	t.Fatalf("no workload %s/%s in the report", env, name)
+	return report.Workload{}
+}
+
+// TestResilienceReportOfDefaultConfig checks the report of the shipped cdk.json against the
+// figures worked out by hand in the README ("A worked example").
+func TestResilienceReportOfDefaultConfig(t *testing.T) {
+	a, err := report.Load(*synthesized.assembly.Directory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := report.Build(a, report.TemplateSettings(a))
+	web := workload(t, r, "prod", "web")
+
+	// peak 6 over 3 AZs: floor ceil(6 × 3 / 2) = 9, 3 per zone; losing one leaves 6 = the peak.
+	az := web.AZLoss
+	if len(az.AZs) != 3 || az.Floor != 9 || az.Left != 6 || az.Peak != 6 || az.KeepsPercent != 100 {
+		t.Errorf("prod/web AZ loss: %s", az.Summary)
+	}
+	for _, c := range az.PerAZ {
+		if c.Count != 3 {
+			t.Errorf("prod/web: %d tasks in %s, want 3: %s", c.Count, c.AZ, az.Summary)
+		}
+	}
+	// Target group: interval 10 s × unhealthy threshold 2 + timeout 5 s = 25 s.
+	if lb := web.Detection.LoadBalancer; len(lb) != 1 || lb[0].UnhealthySeconds != 25 {
+		t.Errorf("prod/web detection: %s", web.Detection.Summary)
+	}
+	if d := web.Drain; d.DeregistrationDelaySeconds != 30 || d.StopTimeoutSeconds != 60 || !d.StopOutlivesDrain {
+		t.Errorf("prod/web drain: %s", d.Summary)
+	}
+	// 100 % / 200 % of 9 tasks: 9 new tasks start at once, none is stopped first: one wave of
+	// start 60 s + healthy 10 s × 2 + drain 30 s.
+	if d := web.Deploy; d.DesiredCount != 9 || d.Waves != 1 || d.WaveSeconds != 110 || !d.CircuitBreakerRollback || !d.AlarmRollback {
+		t.Errorf("prod/web deploy: %s", d.Summary)
+	}
+	// FARGATE base 3 weight 1 + FARGATE_SPOT weight 1 at 9 tasks: 3 + 3 on FARGATE, 3 on Spot;
+	// with every Spot task reclaimed 6 are left, the peak.
+	if s := web.Spot; s.OnSpot != 3 || s.Left != 6 || s.KeepsPercent != 100 {
+		t.Errorf("prod/web Spot: %s", s.Summary)
+	}
+	// The step policy's alarm is 2 of 3 one-minute datapoints: 120 s, faster than target tracking.
+	if s := web.Scaling; s.MinCapacity != 9 || s.FastestScaleOutSeconds != 120 {
+		t.Errorf("prod/web scaling: %s", s.Summary)
+	}
+	chat := workload(t, r, "prod", "chat")
+	if h := chat.AutoHeal; h == nil || h.RecoverySeconds != 420 {
+		t.Errorf("prod/chat auto-heal: %+v", h)
+	}
+
+	// Only dev's web service, which turns static stability off, falls short: a warning there.
+	var got []string
+	for _, f := range r.Findings() {
+		got = append(got, f.String())
+	}
+	want := []string{"WARNING dev/web: keeps 0 % of peak (0 of 1) after losing ap-northeast-1a; raise the floor to 2 tasks (peak × AZs / (AZs − 1)) or turn static stability back on"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// synthEnv builds and synthesizes one environment of a mutated cdk.json into a new directory and
+// returns its resilience report.
+func synthEnv(t *testing.T, name string, f func(c map[string]any)) *report.Report {
+	t.Helper()
+	ctx := mutate(t, func(c map[string]any) {
+		f(c)
+		c[config.SelectKey] = name
+	})
+	envs, err := config.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+	if _, err := stacks.Build(app, envs); err != nil {
+		t.Fatal(err)
+	}
+	app.Synth(nil)
+	a, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report.Build(a, report.TemplateSettings(a))
+}
+
+// TestResilienceGate: a web service whose floor no longer covers its peak after losing an AZ
+// fails a production synth, and is a warning elsewhere.
+func TestResilienceGate(t *testing.T) {
+	off := func(env string) func(c map[string]any) {
+		return func(c map[string]any) { web(c, env)["staticStability"] = false }
+	}
+	// Without static stability prod runs its peak, 6 tasks, 2 per zone: 4 are left.
+	prod := synthEnv(t, "prod", off("prod"))
+	findings := prod.Findings()
+	want := "ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on"
+	if len(findings) != 1 || findings[0].String() != want || !report.HasErrors(findings) {
+		t.Errorf("prod findings %v, want\n%s", findings, want)
+	}
+	// The same change in stg (peak 2: 1+1+0 tasks) only warns.
+	stg := synthEnv(t, "stg", off("stg"))
+	findings = stg.Findings()
+	want = "WARNING stg/web: keeps 50 % of peak (1 of 2) after losing ap-northeast-1a; raise the floor to 3 tasks (peak × AZs / (AZs − 1)) or turn static stability back on"
+	if len(findings) != 1 || findings[0].String() != want || report.HasErrors(findings) {
+		t.Errorf("stg findings %v, want\n%s", findings, want)
+	}
+}
+
+// TestResilienceGateFailsTheApp runs the app binary on a cdk.json whose prod web service turns
+// static stability off: it must exit 1 naming the service, the figure and the fix.
+func TestResilienceGateFailsTheApp(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "okiagari")
+	if out, err := exec.Command("go", "build", "-o", bin, "../bin").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	web(file["context"].(map[string]any), "prod")["staticStability"] = false
+	dir := t.TempDir()
+	b, _ := json.Marshal(file)
+	if err := os.WriteFile(filepath.Join(dir, "cdk.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", "env=prod")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit code %d, want 1; output:\n%s", code, out)
+	}
+	for _, w := range []string{
+		"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks",
+		"resilience gates failed in a production environment",
+	} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
