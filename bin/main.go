@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
@@ -71,7 +70,6 @@ func run(args []string) (code int) {
 		props.Outdir = jsii.String(outdir)
 	}
 	app := awscdk.NewApp(props)
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	if _, err := stacks.Build(app, envs); err != nil {
 		return fail(err)
 	}
@@ -163,9 +161,9 @@ func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
 		for _, m := range *stack.Messages() {
 			line := fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data)
 			switch m.Level {
-			case "error":
+			case cxapi.SynthesisMessageLevel_ERROR:
 				errs = append(errs, line)
-			case "warning":
+			case cxapi.SynthesisMessageLevel_WARNING:
 				if printWarnings {
 					fmt.Fprintln(stderr, "warning:", line)
 				}

@@ -297,6 +297,10 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		// Free at one-minute granularity; the in-service alarm needs GroupInServiceInstances.
 		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
 	})
+	// CDK warns that a desired capacity resets the group's size on every deployment: with
+	// min = max = desired = 1 that reset is exactly the intent.
+	awscdk.Annotations_Of(this.AutoScalingGroup).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"),
+		jsii.String("min = max = desired = 1: a deployment can only ever set it back to the one instance"))
 	// The first instance must find a mount target in its zone.
 	this.AutoScalingGroup.Node().AddDependency(this.FileSystem.MountTargetsAvailable())
 	awscdk.Tags_Of(c).Add(jsii.String("okiagari:autoheal"), jsii.String(p.Name), nil)
