@@ -104,10 +104,17 @@ var statefulTypes = []string{
 // TestStatefulResourcesRetained: every stateful resource survives both stack deletion and
 // replacement (cdk-nag does not check removal policies).
 func TestStatefulResourcesRetained(t *testing.T) {
+	n := 0
+	defer func() {
+		if n == 0 {
+			t.Error("no stateful resource found: the walk is broken")
+		}
+	}()
 	resources(func(name, typ string, res map[string]any) {
 		if !slices.Contains(statefulTypes, typ) {
 			return
 		}
+		n++
 		if res["DeletionPolicy"] != "Retain" || res["UpdateReplacePolicy"] != "Retain" {
 			t.Errorf("%s (%s): DeletionPolicy %v, UpdateReplacePolicy %v; want Retain for both",
 				name, typ, res["DeletionPolicy"], res["UpdateReplacePolicy"])
@@ -118,10 +125,18 @@ func TestStatefulResourcesRetained(t *testing.T) {
 // TestLaunchTemplatesRequireIMDSv2: every launch template requires session tokens (cdk-nag does
 // not look inside launch templates).
 func TestLaunchTemplatesRequireIMDSv2(t *testing.T) {
+	n := 0
+	defer func() {
+		// The cluster's EC2 capacity and every auto-heal host have one, in every environment.
+		if n < 2*len(synthesized.envs) {
+			t.Errorf("%d launch templates found, want at least %d: the walk is broken", n, 2*len(synthesized.envs))
+		}
+	}()
 	resources(func(name, typ string, res map[string]any) {
 		if typ != "AWS::EC2::LaunchTemplate" {
 			return
 		}
+		n++
 		data := dig(res, "Properties", "LaunchTemplateData")
 		if got := dig(data, "MetadataOptions", "HttpTokens"); got != "required" {
 			t.Errorf("%s: MetadataOptions.HttpTokens %v, want required", name, got)
