@@ -10,25 +10,19 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/scaling"
 )
 
-// Fargate capacity providers every cluster with Fargate enabled has.
+// The Fargate capacity providers every cluster with Fargate enabled has.
 const (
-	Fargate     = "FARGATE"
-	FargateSpot = "FARGATE_SPOT"
+	Fargate     = capacity.Fargate
+	FargateSpot = capacity.FargateSpot
 )
 
-// CapacityProvider is one entry of a capacity-provider strategy.
-type CapacityProvider struct {
-	// Name is FARGATE, FARGATE_SPOT, or one of ServiceProps.Ec2CapacityProviders.
-	Name string
-	// Base is how many tasks this provider runs before weights apply, 0–100000; only one entry of
-	// a strategy may have a base. Default: 0.
-	Base int
-	// Weight is this provider's share of the tasks beyond the bases, 0–1000. Default: 0.
-	Weight int
-}
+// CapacityProvider is one entry of the service's capacity-provider strategy: Name is FARGATE,
+// FARGATE_SPOT or one of ServiceProps.Ec2CapacityProviders.
+type CapacityProvider = capacity.Provider
 
 // ServiceProps configures a Service. Durations are Go time.Durations in whole seconds.
 type ServiceProps struct {
@@ -83,8 +77,8 @@ type ServiceProps struct {
 	// (awsvpc networking) and tasks spread over availability zones. Default: none.
 	Ec2CapacityProviders []string
 	// Cpu is the task's CPU units. On Fargate, Cpu and MemoryMiB must be a valid pair (see
-	// ValidateFargateSize); on EC2 they are the container's reservation and limit, each >= 128.
-	// Default: 512.
+	// capacity.CheckFargateSize); on EC2 they are the container's reservation and limit, each
+	// >= 128. Default: 512.
 	Cpu *int
 	// MemoryMiB is the task's memory in MiB. Default: 1024.
 	MemoryMiB *int

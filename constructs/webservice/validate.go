@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/check"
 	"github.com/okiagari/okiagari/constructs/scaling"
 )
@@ -142,8 +143,8 @@ var (
 	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// capacity is what validation works out about the task count.
-type capacity struct {
+// taskCount is what validation works out about the task count and where the tasks run.
+type taskCount struct {
 	zones, floor, min, max int
 	ec2                    bool
 }
@@ -158,8 +159,8 @@ func Floor(peak, zones int, staticStability bool) int {
 	return (peak*zones + zones - 2) / (zones - 1)
 }
 
-func validate(c *check.Problems, p *ServiceProps) capacity {
-	var k capacity
+func validate(c *check.Problems, p *ServiceProps) taskCount {
+	var k taskCount
 	if !serviceName.MatchString(p.Name) {
 		c.Addf("Name %q must be 1–32 lowercase letters, digits or hyphens, starting with a letter", p.Name)
 	}
@@ -193,17 +194,8 @@ func validate(c *check.Problems, p *ServiceProps) capacity {
 	}
 
 	// Capacity providers.
-	k.ec2 = validateStrategy(c, p)
-	if k.ec2 {
-		if *p.Cpu < 128 {
-			c.Addf("Cpu %d must be >= 128 units on EC2", *p.Cpu)
-		}
-		if *p.MemoryMiB < 128 {
-			c.Addf("MemoryMiB %d must be >= 128 on EC2", *p.MemoryMiB)
-		}
-	} else if err := ValidateFargateSize(*p.Cpu, *p.MemoryMiB); err != nil {
-		c.Addf("%v", err)
-	}
+	k.ec2 = capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, p.Ec2CapacityProviders)
+	capacity.CheckTaskSize(c, k.ec2, *p.Cpu, *p.MemoryMiB)
 
 	// Image and container.
 	switch {
@@ -333,77 +325,6 @@ func validate(c *check.Problems, p *ServiceProps) capacity {
 		c.Addf("Alarms.P99ResponseTime must be > 0s, got %s", scaling.Seconds(*a.P99ResponseTime))
 	}
 	return k
-}
-
-// validateStrategy checks the capacity-provider strategy and reports whether it is an EC2 one.
-func validateStrategy(c *check.Problems, p *ServiceProps) bool {
-	if len(p.CapacityProviders) == 0 {
-		c.Addf("CapacityProviders must have at least one entry")
-		return false
-	}
-	known := append([]string{Fargate, FargateSpot}, p.Ec2CapacityProviders...)
-	var fargate, ec2, bases, weight int
-	seen := map[string]bool{}
-	for i, cp := range p.CapacityProviders {
-		field := fmt.Sprintf("CapacityProviders[%d]", i)
-		switch {
-		case cp.Name == Fargate || cp.Name == FargateSpot:
-			fargate++
-		case slices.Contains(p.Ec2CapacityProviders, cp.Name):
-			ec2++
-		default:
-			c.Addf("%s.Name %q is not one of %s (EC2 providers must be listed in Ec2CapacityProviders)", field, cp.Name, strings.Join(known, ", "))
-		}
-		if seen[cp.Name] {
-			c.Addf("%s.Name %q appears twice; name each provider once", field, cp.Name)
-		}
-		seen[cp.Name] = true
-		intRange(c, field+".Base", cp.Base, 0, 100000)
-		intRange(c, field+".Weight", cp.Weight, 0, 1000)
-		if cp.Base > 0 {
-			bases++
-		}
-		weight += cp.Weight
-	}
-	if fargate > 0 && ec2 > 0 {
-		c.Addf("CapacityProviders mixes Fargate and EC2 providers; a service uses one or the other")
-	}
-	if bases > 1 {
-		c.Addf("CapacityProviders: only one provider may have a Base, got %d", bases)
-	}
-	if weight == 0 {
-		c.Addf("CapacityProviders: at least one provider must have a Weight > 0")
-	}
-	return ec2 > 0 && fargate == 0
-}
-
-// ValidateFargateSize checks that cpu units and memory MiB are a combination Fargate runs
-// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html).
-func ValidateFargateSize(cpu, memory int) error {
-	type size struct{ lo, hi, step int }
-	sizes := map[int]size{
-		256:   {512, 2048, 0},
-		512:   {1024, 4096, 1024},
-		1024:  {2048, 8192, 1024},
-		2048:  {4096, 16384, 1024},
-		4096:  {8192, 30720, 1024},
-		8192:  {16384, 61440, 4096},
-		16384: {32768, 122880, 8192},
-	}
-	s, ok := sizes[cpu]
-	if !ok {
-		return fmt.Errorf("Cpu %d is not a Fargate size; use 256, 512, 1024, 2048, 4096, 8192 or 16384", cpu)
-	}
-	if cpu == 256 {
-		if memory == 512 || memory == 1024 || memory == 2048 {
-			return nil
-		}
-		return fmt.Errorf("Cpu 256 with MemoryMiB %d is not a valid Fargate size; with 256 CPU units use 512, 1024 or 2048 MiB", memory)
-	}
-	if memory < s.lo || memory > s.hi || (memory-s.lo)%s.step != 0 {
-		return fmt.Errorf("Cpu %d with MemoryMiB %d is not a valid Fargate size; with %d CPU units use %d–%d MiB in steps of %d", cpu, memory, cpu, s.lo, s.hi, s.step)
-	}
-	return nil
 }
 
 func between(c *check.Problems, field string, d time.Duration, lo, hi int) {

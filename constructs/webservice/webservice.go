@@ -21,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/check"
 	"github.com/okiagari/okiagari/constructs/scaling"
 )
@@ -222,16 +223,7 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 		Retention:     p.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	if ec2 {
-		this.TaskDefinition = awsecs.NewEc2TaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.Ec2TaskDefinitionProps{
-			NetworkMode: awsecs.NetworkMode_AWS_VPC,
-		})
-	} else {
-		this.TaskDefinition = awsecs.NewFargateTaskDefinition(s, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
-			Cpu:            jsii.Number(float64(*p.Cpu)),
-			MemoryLimitMiB: jsii.Number(float64(*p.MemoryMiB)),
-		})
-	}
+	this.TaskDefinition = capacity.NewTaskDefinition(s, jsii.String("TaskDefinition"), ec2, *p.Cpu, *p.MemoryMiB)
 	td := this.TaskDefinition
 
 	var image awsecs.ContainerImage
@@ -328,19 +320,13 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 	}
 }
 
-func (this *Service) service(s constructs.Construct, p *ServiceProps, k capacity) {
+func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCount) {
 	this.SecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         p.Vpc,
 		Description: jsii.String(fmt.Sprintf("Tasks of %s: the container port from the load balancer only", p.Name)),
 		// Tasks pull images, read secrets and call their dependencies.
 		AllowAllOutbound: jsii.Bool(true),
 	})
-	strategy := []*awsecs.CapacityProviderStrategy{}
-	for _, cp := range p.CapacityProviders {
-		strategy = append(strategy, &awsecs.CapacityProviderStrategy{
-			CapacityProvider: jsii.String(cp.Name), Base: jsii.Number(float64(cp.Base)), Weight: jsii.Number(float64(cp.Weight)),
-		})
-	}
 	base := awsecs.BaseServiceProps{
 		Cluster:      p.Cluster,
 		DesiredCount: jsii.Number(float64(k.min)),
@@ -349,7 +335,7 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k capacity
 		MaxHealthyPercent: jsii.Number(200),
 		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		// Deployment alarms are added by NewService once the alarms exist.
-		CapacityProviderStrategies: &strategy,
+		CapacityProviderStrategies: capacity.Strategy(p.CapacityProviders),
 		HealthCheckGracePeriod:     secs(*p.HealthCheckGracePeriod),
 		EnableExecuteCommand:       p.EnableExec,
 		EnableECSManagedTags:       jsii.Bool(true),
@@ -424,7 +410,7 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k capacity
 	}
 }
 
-func (this *Service) scale(s constructs.Construct, p *ServiceProps, k capacity) error {
+func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount) error {
 	target, err := scaling.NewServiceTarget(s, jsii.String("ScalableTarget"), this.Service, &scaling.ServiceTargetProps{MinCapacity: k.min, MaxCapacity: k.max})
 	if err != nil {
 		return err
@@ -487,7 +473,7 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k capacity) 
 	return nil
 }
 
-func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k capacity) {
+func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k taskCount) {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	tg := this.TargetGroup.Metrics()
 	a := p.Alarms

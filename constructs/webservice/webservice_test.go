@@ -453,13 +453,13 @@ func TestInvalid(t *testing.T) {
 			p + "exactly one of Repository and Image must be set, got neither"},
 		{"unknown capacity provider", func(s *webservice.ServiceProps, _ awscdk.Stack) {
 			s.CapacityProviders = []webservice.CapacityProvider{{Name: "FARGATE", Weight: 1}, {Name: "EC2", Weight: 1}}
-		}, p + `CapacityProviders[1].Name "EC2" is not one of FARGATE, FARGATE_SPOT (EC2 providers must be listed in Ec2CapacityProviders)`},
+		}, p + `CapacityProviders[1].Name "EC2" is not one of FARGATE, FARGATE_SPOT (no EC2 capacity provider is declared)`},
 		{"mixed and based strategy", func(s *webservice.ServiceProps, _ awscdk.Stack) {
 			s.Ec2CapacityProviders = []string{"asg"}
 			s.CapacityProviders = []webservice.CapacityProvider{{Name: "FARGATE", Base: 1}, {Name: "asg", Base: 2}}
-		}, p + "CapacityProviders mixes Fargate and EC2 providers; a service uses one or the other\n" +
-			p + "CapacityProviders: only one provider may have a Base, got 2\n" +
-			p + "CapacityProviders: at least one provider must have a Weight > 0"},
+		}, p + "CapacityProviders mixes Fargate and EC2 providers; ECS runs a service on one or the other\n" +
+			p + "CapacityProviders: only one provider may have a Base above 0, got FARGATE and asg\n" +
+			p + "CapacityProviders: at least one provider must have a Weight above 0, or no task is placed beyond the Base"},
 		{"health check interval out of range", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.HealthCheckInterval = d(3) },
 			p + "HealthCheckInterval 3s must be whole seconds between 5s and 300s\n" + p + "HealthCheckTimeout 5s must be < HealthCheckInterval 3s"},
 		{"deregistration delay above 3600", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.DeregistrationDelay = d(4000) },
@@ -522,21 +522,6 @@ func TestFloor(t *testing.T) {
 	} {
 		if got := webservice.Floor(tc.peak, tc.zones, tc.static); got != tc.want {
 			t.Errorf("Floor(%d, %d, %v) = %d, want %d", tc.peak, tc.zones, tc.static, got, tc.want)
-		}
-	}
-}
-
-func TestValidateFargateSize(t *testing.T) {
-	for _, ok := range [][2]int{{256, 512}, {256, 2048}, {512, 4096}, {1024, 2048}, {1024, 8192}, {2048, 16384},
-		{4096, 30720}, {8192, 16384}, {8192, 61440}, {16384, 32768}, {16384, 122880}} {
-		if err := webservice.ValidateFargateSize(ok[0], ok[1]); err != nil {
-			t.Errorf("%v: %v", ok, err)
-		}
-	}
-	for _, bad := range [][2]int{{256, 3072}, {512, 512}, {1024, 9216}, {2048, 4608}, {4096, 31744}, {8192, 18432},
-		{16384, 36864}, {300, 1024}} {
-		if webservice.ValidateFargateSize(bad[0], bad[1]) == nil {
-			t.Errorf("%v accepted", bad)
 		}
 	}
 }

@@ -1,37 +1,15 @@
 package worker
 
 import (
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/check"
 	"github.com/okiagari/okiagari/constructs/scaling"
 )
-
-// fargateMemory lists, per Fargate CPU size, the smallest and largest memory (MiB) and the step.
-var fargateMemory = map[int][3]int{
-	256:   {512, 2048, 0}, // 512, 1024, 2048
-	512:   {1024, 4096, 1024},
-	1024:  {2048, 8192, 1024},
-	2048:  {4096, 16384, 1024},
-	4096:  {8192, 30720, 1024},
-	8192:  {16384, 61440, 4096},
-	16384: {32768, 122880, 8192},
-}
-
-func validFargateSize(cpu, mem int) bool {
-	r, ok := fargateMemory[cpu]
-	if !ok {
-		return false
-	}
-	if cpu == 256 {
-		return mem == 512 || mem == 1024 || mem == 2048
-	}
-	return mem >= r[0] && mem <= r[1] && (mem-r[0])%r[2] == 0
-}
 
 // validate checks p and reports whether the strategy runs the tasks on EC2.
 func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, error) {
@@ -109,62 +87,9 @@ func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, err
 		}
 	}
 
-	ec2Mode := checkStrategy(c, p)
-	cpu, mem := *p.Cpu, *p.MemoryMiB
-	if !ec2Mode && !validFargateSize(cpu, mem) {
-		c.Addf("Cpu %d with MemoryMiB %d is not a Fargate task size; see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size", cpu, mem)
-	}
-	if ec2Mode && (cpu < 128 || mem < 128) {
-		c.Addf("Cpu %d and MemoryMiB %d must each be >= 128 on EC2", cpu, mem)
-	}
+	ec2Mode := capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, p.Ec2CapacityProviders)
+	capacity.CheckTaskSize(c, ec2Mode, *p.Cpu, *p.MemoryMiB)
 	return ec2Mode, c.Err()
-}
-
-// checkStrategy validates the capacity provider strategy and reports whether it names EC2
-// providers.
-func checkStrategy(c *check.Problems, p *WorkerProps) bool {
-	known := append([]string{Fargate, FargateSpot}, p.Ec2CapacityProviders...)
-	if len(p.CapacityProviders) == 0 {
-		c.Addf("CapacityProviders must name at least one provider")
-	}
-	seen := map[string]bool{}
-	fargate, ec2, bases, weighted := 0, 0, 0, 0
-	for _, cp := range p.CapacityProviders {
-		switch {
-		case cp.Name == Fargate || cp.Name == FargateSpot:
-			fargate++
-		case slices.Contains(p.Ec2CapacityProviders, cp.Name):
-			ec2++
-		default:
-			c.Addf("CapacityProviders: %q is not one of %s", cp.Name, strings.Join(known, ", "))
-		}
-		if seen[cp.Name] {
-			c.Addf("CapacityProviders names %q twice; each provider once", cp.Name)
-		}
-		seen[cp.Name] = true
-		if cp.Base < 0 || cp.Base > 100000 {
-			c.Addf("CapacityProviders %q: Base must be between 0 and 100000, got %d", cp.Name, cp.Base)
-		}
-		if cp.Weight < 0 || cp.Weight > 1000 {
-			c.Addf("CapacityProviders %q: Weight must be between 0 and 1000, got %d", cp.Name, cp.Weight)
-		}
-		if cp.Base > 0 {
-			bases++
-		}
-		if cp.Weight > 0 {
-			weighted++
-		}
-	}
-	if fargate > 0 && ec2 > 0 {
-		c.Addf("CapacityProviders mixes Fargate and EC2 providers; ECS runs a service on one or the other")
-	}
-	if bases > 1 {
-		c.Addf("CapacityProviders gives %d providers a Base; at most one may have one", bases)
-	}
-	if len(p.CapacityProviders) > 0 && weighted == 0 {
-		c.Addf("CapacityProviders needs at least one provider with a Weight above 0")
-	}
-	return ec2 > 0 && fargate == 0
 }
 
 // whole records a problem when d is not a whole number of seconds (the unit of every AWS field).

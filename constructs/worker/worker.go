@@ -22,30 +22,22 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/scaling"
 )
 
 // The Fargate capacity providers every cluster has when Fargate is enabled on it.
 const (
-	Fargate     = "FARGATE"
-	FargateSpot = "FARGATE_SPOT"
+	Fargate     = capacity.Fargate
+	FargateSpot = capacity.FargateSpot
 )
 
 // QueueURLVariable is the environment variable that holds the queue's URL in the container.
 const QueueURLVariable = "QUEUE_URL"
 
-// CapacityProvider is one entry of the service's capacity provider strategy.
-type CapacityProvider struct {
-	// Name is "FARGATE", "FARGATE_SPOT" or one of WorkerProps.Ec2CapacityProviders. A strategy
-	// names Fargate providers only or EC2 providers only: ECS cannot mix them in one service.
-	Name string
-	// Base is how many tasks run on this provider before Weight applies, 0 to 100000; at most one
-	// provider of a strategy has a base. Default: 0.
-	Base int
-	// Weight is this provider's share of the tasks above the bases, 0 to 1000; at least one
-	// provider has a weight above 0. Default: 0 (no share), so give every used provider a weight.
-	Weight int
-}
+// CapacityProvider is one entry of the service's capacity provider strategy: Name is FARGATE,
+// FARGATE_SPOT or one of WorkerProps.Ec2CapacityProviders.
+type CapacityProvider = capacity.Provider
 
 // QueueProps configures the SQS queue and its dead-letter queue.
 type QueueProps struct {
@@ -360,17 +352,7 @@ func (this *Worker) newQueues(p *WorkerProps) {
 }
 
 func (this *Worker) newTaskDefinition(p *WorkerProps, ec2Mode bool) {
-	c := this.Construct
-	if ec2Mode {
-		this.TaskDefinition = awsecs.NewEc2TaskDefinition(c, jsii.String("TaskDefinition"), &awsecs.Ec2TaskDefinitionProps{
-			NetworkMode: awsecs.NetworkMode_AWS_VPC,
-		})
-	} else {
-		this.TaskDefinition = awsecs.NewFargateTaskDefinition(c, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
-			Cpu:            jsii.Number(float64(*p.Cpu)),
-			MemoryLimitMiB: jsii.Number(float64(*p.MemoryMiB)),
-		})
-	}
+	this.TaskDefinition = capacity.NewTaskDefinition(this.Construct, jsii.String("TaskDefinition"), ec2Mode, *p.Cpu, *p.MemoryMiB)
 	var image awsecs.ContainerImage
 	if p.Repository != nil {
 		image = awsecs.ContainerImage_FromEcrRepository(p.Repository, p.ImageTag)
@@ -423,14 +405,7 @@ func (this *Worker) newTaskDefinition(p *WorkerProps, ec2Mode bool) {
 
 func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 	c := this.Construct
-	strategy := make([]*awsecs.CapacityProviderStrategy, len(p.CapacityProviders))
-	for i, cp := range p.CapacityProviders {
-		strategy[i] = &awsecs.CapacityProviderStrategy{
-			CapacityProvider: jsii.String(cp.Name),
-			Base:             jsii.Number(float64(cp.Base)),
-			Weight:           jsii.Number(float64(cp.Weight)),
-		}
-	}
+	strategy := capacity.Strategy(p.CapacityProviders)
 	var sgs *[]awsec2.ISecurityGroup
 	if len(p.SecurityGroups) > 0 {
 		sgs = &p.SecurityGroups
@@ -443,7 +418,7 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 		this.Service = awsecs.NewEc2Service(c, jsii.String("Service"), &awsecs.Ec2ServiceProps{
 			Cluster:                    p.Cluster,
 			TaskDefinition:             this.TaskDefinition,
-			CapacityProviderStrategies: &strategy,
+			CapacityProviderStrategies: strategy,
 			CircuitBreaker:             breaker,
 			MinHealthyPercent:          jsii.Number(100),
 			MaxHealthyPercent:          jsii.Number(200),
@@ -455,7 +430,7 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 	this.Service = awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
 		Cluster:                    p.Cluster,
 		TaskDefinition:             this.TaskDefinition,
-		CapacityProviderStrategies: &strategy,
+		CapacityProviderStrategies: strategy,
 		CircuitBreaker:             breaker,
 		MinHealthyPercent:          jsii.Number(100),
 		MaxHealthyPercent:          jsii.Number(200),

@@ -596,23 +596,23 @@ func TestWorkerInvalid(t *testing.T) {
 		{"no image", base(func(p *worker.WorkerProps) { p.Image = nil }),
 			"exactly one of Repository and Image must be set, got neither"},
 		{"bad fargate size", base(func(p *worker.WorkerProps) { p.Cpu, p.MemoryMiB = ptr(256), ptr(4096) }),
-			"Cpu 256 with MemoryMiB 4096 is not a Fargate task size; see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size"},
+			"Cpu 256 with MemoryMiB 4096 is not a valid Fargate size; with 256 CPU units use 512, 1024 or 2048 MiB"},
 		{"unknown provider", base(func(p *worker.WorkerProps) {
 			p.CapacityProviders = []worker.CapacityProvider{{Name: "SPOT", Weight: 1}}
-		}), `CapacityProviders: "SPOT" is not one of FARGATE, FARGATE_SPOT`},
+		}), `CapacityProviders[0].Name "SPOT" is not one of FARGATE, FARGATE_SPOT (no EC2 capacity provider is declared)`},
 		{"negative base", base(func(p *worker.WorkerProps) {
 			p.CapacityProviders = []worker.CapacityProvider{{Name: "FARGATE", Base: -1, Weight: 1}}
-		}), `CapacityProviders "FARGATE": Base must be between 0 and 100000, got -1`},
+		}), `CapacityProviders[0].Base must be between 0 and 100000, got -1`},
 		{"negative weight", base(func(p *worker.WorkerProps) {
 			p.CapacityProviders = []worker.CapacityProvider{{Name: "FARGATE", Weight: 1}, {Name: "FARGATE_SPOT", Weight: -2}}
-		}), `CapacityProviders "FARGATE_SPOT": Weight must be between 0 and 1000, got -2`},
+		}), `CapacityProviders[1].Weight must be between 0 and 1000, got -2`},
 		{"mixed providers", base(func(p *worker.WorkerProps) {
 			p.Ec2CapacityProviders = []string{"ec2"}
 			p.CapacityProviders = []worker.CapacityProvider{{Name: "FARGATE", Weight: 1}, {Name: "ec2", Weight: 1}}
 		}), "CapacityProviders mixes Fargate and EC2 providers; ECS runs a service on one or the other"},
 		{"no weight", base(func(p *worker.WorkerProps) {
 			p.CapacityProviders = []worker.CapacityProvider{{Name: "FARGATE", Base: 1}}
-		}), "CapacityProviders needs at least one provider with a Weight above 0"},
+		}), "CapacityProviders: at least one provider must have a Weight above 0, or no task is placed beyond the Base"},
 		{"fractional stop timeout", base(func(p *worker.WorkerProps) { p.StopTimeout = ptr(90500 * time.Millisecond) }),
 			"StopTimeout must be a whole number of seconds, got 90.5s"},
 		{"external metric without name", base(func(p *worker.WorkerProps) {
