@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"regexp"
 	"slices"
@@ -124,6 +125,9 @@ func Load(context map[string]any) ([]Environment, error) {
 		}
 		problems = append(problems, p...)
 	}
+	if len(problems) == 0 {
+		problems = crossEnvironment(envs)
+	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
@@ -190,6 +194,36 @@ func (e *Environment) validate(add func(path, format string, args ...any)) {
 		}
 	}
 	e.validateWorkloads(add)
+}
+
+// crossEnvironment checks what environments must not share: ECR repository names in one account
+// and region (ECR names are unique there, and a retained repository outlives its stack), and
+// VPC ranges (peering, VPN and Transit Gateway need distinct ones).
+func crossEnvironment(envs []Environment) []string {
+	var problems []string
+	owner := map[string]string{} // "account/region/repository" → env
+	for _, e := range envs {
+		for i, r := range e.Platform.Repositories {
+			key := e.Account + "/" + e.Region + "/" + r
+			if other, ok := owner[key]; ok {
+				problems = append(problems, fmt.Sprintf("env %q: platform.repositories[%d]: %q is also a repository of env %q in account %s, %s; ECR names are unique per account and region: use another name, e.g. %q",
+					e.Name, i, r, other, e.Account, e.Region, e.Name+"/"+r))
+				continue
+			}
+			owner[key] = e.Name
+		}
+	}
+	for i, a := range envs {
+		pa, errA := netip.ParsePrefix(a.Network.Cidr)
+		for _, b := range envs[:i] {
+			pb, errB := netip.ParsePrefix(b.Network.Cidr)
+			if errA == nil && errB == nil && pa.Overlaps(pb) {
+				problems = append(problems, fmt.Sprintf("env %q: network.cidr: %q overlaps env %q's %q; give each environment its own range",
+					a.Name, a.Network.Cidr, b.Name, b.Network.Cidr))
+			}
+		}
+	}
+	return problems
 }
 
 // validateWorkloads checks what no single construct can: names unique across the environment,

@@ -105,6 +105,12 @@ env "prod": availabilityZones[2]: "ap-northeast-1d" is not a zone of region "tok
 		envs["Prod-EU"] = envs["prod"]
 		delete(envs, "prod")
 	}, `env "Prod-EU": the name must be 1-12 lowercase letters and digits, starting with a letter (it names stages and resources)`},
+	{"repository name shared in one account", func(c map[string]any) {
+		env(c, "stg")["account"] = "111111111111"
+	}, `env "stg": platform.repositories[0]: "app" is also a repository of env "dev" in account 111111111111, ap-northeast-1; ECR names are unique per account and region: use another name, e.g. "stg/app"`},
+	{"overlapping ranges", func(c map[string]any) {
+		section(c, "stg", "network")["cidr"] = "10.10.0.0/18"
+	}, `env "stg": network.cidr: "10.10.0.0/18" overlaps env "dev"'s "10.10.0.0/16"; give each environment its own range`},
 	{"unknown -c env", func(c map[string]any) {
 		c[config.SelectKey] = "qa"
 	}, `-c env=qa: no such environment; known: dev, prod, stg`},
