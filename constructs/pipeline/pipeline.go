@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -395,9 +396,14 @@ func buildSpec(services []Service) *map[string]any {
 // pipeline's services and their roles.
 func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 	stack := awscdk.Stack_Of(this.Construct)
-	var services, roles, tasks []*string
+	var services, roles, tasks, clusters []*string
+	var clusterKeys []string
 	for _, s := range p.Services {
 		services = append(services, s.Service.ServiceArn())
+		if c := s.Service.Cluster().ClusterArn(); !slices.Contains(clusterKeys, *c) {
+			clusterKeys = append(clusterKeys, *c) // a token's string is the same for the same cluster
+			clusters = append(clusters, c)
+		}
 		roles = append(roles, s.TaskRole.RoleArn(), s.ExecutionRole.RoleArn())
 		tasks = append(tasks, stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("ecs"), Resource: jsii.String("task"),
@@ -413,6 +419,13 @@ func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ecs:DescribeTasks"),
 		Resources: &tasks,
+	}))
+	// The deploy action lists the service's tasks to watch the rollout (CDK's own action role has
+	// it); ListTasks names no task, so it is scoped by its cluster condition instead.
+	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("ecs:ListTasks"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"ecs:cluster": clusters}},
 	}))
 	// Neither action supports resource-level permissions.
 	r.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -446,7 +459,8 @@ func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 	cdknag.NagSuppressions_AddResourceSuppressions(r, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level " +
-			"permissions (Resource * is the only form); ecs:TagResource is limited to task definitions being " +
+			"permissions (Resource * is the only form); ecs:ListTasks is limited to the services' clusters by its " +
+			"ecs:cluster condition; ecs:TagResource is limited to task definitions being " +
 			"registered (ecs:CreateAction); DescribeTasks covers the tasks of the services' own clusters; the " +
 			"image definitions are read from this pipeline's own artifact bucket."),
 		AppliesTo: &[]any{

@@ -507,7 +507,9 @@ func assertLeastPrivilege(t *testing.T, tpl assertions.Template) {
 			}
 			if slices.Contains(res, "*") {
 				for _, a := range acts {
-					if !slices.Contains(allowedOnAnyResource, a) {
+					// ecs:ListTasks names no task: it is scoped by its ecs:cluster condition.
+					scoped := a == "ecs:ListTasks" && strings.Contains(fmt.Sprint(st["Condition"]), "ecs:cluster")
+					if !slices.Contains(allowedOnAnyResource, a) && !scoped {
 						t.Errorf("%s: allows %s on Resource *: %v", where, a, st)
 					}
 				}
@@ -552,6 +554,12 @@ func assertDeployRole(t *testing.T, tpl assertions.Template) {
 				if got := fmt.Sprint(st["Condition"]); got != fmt.Sprint(map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}) {
 					t.Errorf("iam:PassRole condition %s", got)
 				}
+			}
+			if a == "ecs:ListTasks" {
+				if got := fmt.Sprint(st["Condition"]); !strings.Contains(got, "ArnEquals") || !strings.Contains(got, "ecs:cluster") || !strings.Contains(got, "Cluster") {
+					t.Errorf("ecs:ListTasks condition %s, want ArnEquals ecs:cluster on the services' clusters", got)
+				}
+				continue
 			}
 			if slices.Contains(res, "*") && a != "ecs:RegisterTaskDefinition" && a != "ecs:DescribeTaskDefinition" {
 				t.Errorf("deploy role allows %s on *", a)
