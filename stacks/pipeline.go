@@ -18,8 +18,8 @@ type Pipeline struct {
 
 // NewPipeline creates the "Pipeline" stack of env: it builds the image of the configured
 // repository and deploys every web service and worker that runs it, in config order (web
-// services first). The bake watches each web service's deployment alarms (5xx rate, unhealthy
-// hosts) and each worker's dead-letter alarm.
+// services first). When the deploy stage ends, its condition checks each web service's
+// deployment alarms (5xx rate, unhealthy hosts) and rolls the stage back if one stays in ALARM.
 func NewPipeline(scope constructs.Construct, env config.Environment, platform *Platform, services *Services) (*Pipeline, error) {
 	p := env.Pipeline
 	stack := newStack(scope, "Pipeline", env, "build, push and roll out the "+p.Repository+" image")
@@ -40,14 +40,11 @@ func NewPipeline(scope constructs.Construct, env config.Environment, platform *P
 			continue
 		}
 		wk := services.Workers[w.Name]
-		var alarms []awscloudwatch.IAlarm
-		if len(wk.Alarms) > 0 {
-			alarms = append(alarms, wk.Alarms[0]) // dead letters: a release that fails messages
-		}
+		// No alarm of a worker gates the stage: its dead-letter alarm stays in ALARM until someone
+		// empties the queue, which would roll back every release after one bad message.
 		deploy = append(deploy, pipeline.Service{
 			Name: w.Name, Service: wk.Service, ContainerName: *wk.Container.ContainerName(),
 			TaskRole: wk.TaskDefinition.TaskRole(), ExecutionRole: wk.TaskDefinition.ExecutionRole(),
-			Alarms: alarms,
 		})
 	}
 	props := &pipeline.PipelineProps{

@@ -86,6 +86,26 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 			Resources:  jsii.Strings("*"),
 		}), nil)
+		// Auto Scaling groups (auto-heal hosts) publish their launch and terminate notifications
+		// as the account's Auto Scaling service-linked role, whose own policy grants no KMS use:
+		// without this statement they are dropped silently. The role is named in a condition,
+		// not as the principal, because it exists only once the account's first group does and
+		// KMS refuses a key policy naming a principal that does not exist.
+		stack := awscdk.Stack_Of(c)
+		this.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AllowAutoScalingNotifications"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"aws:PrincipalArn": stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
+					ResourceName: jsii.String("aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
+					ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+				}),
+				"kms:ViaService": "sns." + *stack.Region() + ".amazonaws.com",
+			}},
+		}), nil)
 	}
 	this.Topic = awssns.NewTopic(c, jsii.String("Resource"), &awssns.TopicProps{
 		DisplayName: p.DisplayName,

@@ -67,6 +67,18 @@ func TestAlarmTopicDefaults(t *testing.T) {
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
 				"Resource":  "*",
+			}), match(&map[string]any{
+				// Auto Scaling notifications (auto-heal hosts) are published by its service-linked
+				// role through SNS.
+				"Sid":       "AllowAutoScalingNotifications",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"AWS": "*"},
+				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
+				"Resource":  "*",
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"aws:PrincipalArn": "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+					"kms:ViaService":   "sns.ap-northeast-1.amazonaws.com",
+				}},
 			})})}),
 		}),
 		"DeletionPolicy": "Delete",
