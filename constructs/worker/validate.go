@@ -27,6 +27,14 @@ func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, err
 	if (p.Repository == nil) == (p.Image == nil) {
 		c.Addf("exactly one of Repository and Image must be set, got %s", bothOrNeither(p.Repository != nil))
 	}
+	// No default tag: the pipeline pushes commit tags and the repositories refuse to move a tag,
+	// so a "latest" the worker would pull need not exist.
+	switch {
+	case p.Repository != nil && (p.ImageTag == nil || *p.ImageTag == ""):
+		c.Addf("ImageTag must be set with Repository")
+	case p.Image != nil && p.ImageTag != nil:
+		c.Addf("ImageTag must not be set with Image; put the tag in Image")
+	}
 	if (p.Queue == nil) == (p.ExternalMetric == nil) {
 		c.Addf("exactly one of Queue and ExternalMetric must be set, got %s", bothOrNeither(p.Queue != nil))
 	}

@@ -86,8 +86,9 @@ type WorkerProps struct {
 	// Repository is the ECR repository holding the worker's image; the execution role may pull
 	// from it. Default: none; set it or Image.
 	Repository awsecr.IRepository
-	// ImageTag is the tag of the image in Repository. The pipeline replaces the image on each
-	// deploy. Default: "latest".
+	// ImageTag is the tag of the image in Repository; the pipeline replaces the image on each
+	// deploy. Default: none, required with Repository (there is no "latest": tags are immutable
+	// and the pipeline pushes commit tags).
 	ImageTag *string
 	// Image is an explicit image reference ("public.ecr.aws/docker/library/busybox:1.36").
 	// Default: none; set it or Repository.
@@ -161,7 +162,6 @@ type WorkerProps struct {
 
 func defaults() WorkerProps {
 	return WorkerProps{
-		ImageTag:              jsii.String("latest"),
 		Cpu:                   ptr(256),
 		MemoryMiB:             ptr(512),
 		CapacityProviders:     []CapacityProvider{{Name: Fargate, Weight: 1}},

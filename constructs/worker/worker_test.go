@@ -464,6 +464,7 @@ func TestWorkerExternalMetric(t *testing.T) {
 	w, err := worker.NewWorker(f.stack, jsii.String("Indexer"), &worker.WorkerProps{
 		Cluster:    f.cluster,
 		Repository: f.repo,
+		ImageTag:   jsii.String("v1"),
 		ExternalMetric: &worker.ExternalMetric{
 			Namespace: "Okiagari/Jobs", MetricName: "QueueLength",
 			Dimensions: map[string]string{"List": "index"},
@@ -592,9 +593,16 @@ func TestWorkerInvalid(t *testing.T) {
 			"exactly one of Queue and ExternalMetric must be set, got neither"},
 		{"both images", base(func(p *worker.WorkerProps) {
 			p.Repository = awsecr.Repository_FromRepositoryName(stack, jsii.String("Repo"), jsii.String("r"))
-		}), "exactly one of Repository and Image must be set, got both"},
+			p.ImageTag = nil
+		}), "exactly one of Repository and Image must be set, got both\n" + prefix + "ImageTag must be set with Repository"},
 		{"no image", base(func(p *worker.WorkerProps) { p.Image = nil }),
 			"exactly one of Repository and Image must be set, got neither"},
+		{"repository without tag", base(func(p *worker.WorkerProps) {
+			p.Image = nil
+			p.Repository = awsecr.Repository_FromRepositoryName(stack, jsii.String("UntaggedRepo"), jsii.String("r"))
+		}), "ImageTag must be set with Repository"},
+		{"tag with image", base(func(p *worker.WorkerProps) { p.ImageTag = jsii.String("v1") }),
+			"ImageTag must not be set with Image; put the tag in Image"},
 		{"bad fargate size", base(func(p *worker.WorkerProps) { p.Cpu, p.MemoryMiB = ptr(256), ptr(4096) }),
 			"Cpu 256 with MemoryMiB 4096 is not a valid Fargate size; with 256 CPU units use 512, 1024 or 2048 MiB"},
 		{"unknown provider", base(func(p *worker.WorkerProps) {
