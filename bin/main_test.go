@@ -9,10 +9,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/okiagari/okiagari/constructs/testenv"
 )
 
 func TestMain(m *testing.M) {
 	os.Setenv("CDK_VALIDATION", "false")
+	testenv.UseProjectNode()
 	code := m.Run()
 	closeJsii()
 	os.Exit(code)

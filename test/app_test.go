@@ -14,6 +14,7 @@ import (
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/testenv"
 	"github.com/okiagari/okiagari/stacks"
 )
 
@@ -28,6 +29,7 @@ var synthesized struct {
 
 func TestMain(m *testing.M) {
 	os.Setenv("CDK_VALIDATION", "false") // CI's `cdk synth` runs it; here it is most of the time
+	testenv.UseProjectNode()
 	code, err := setup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

