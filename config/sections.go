@@ -14,6 +14,10 @@ type Platform struct {
 	KeepTaggedImages *int `json:"keepTaggedImages"`
 	// UntaggedExpiryDays is how long untagged images are kept. Default: 7.
 	UntaggedExpiryDays *int `json:"untaggedExpiryDays"`
+	// InitialReleaseTag is the tag each repository's release parameter
+	// (/okiagari/<env>/release/<repository>) starts with: push it before the first deploy of the
+	// services. The pipeline writes the parameter on every release. Default: "bootstrap".
+	InitialReleaseTag *string `json:"initialReleaseTag"`
 	// Cluster configures the ECS cluster.
 	Cluster Cluster `json:"cluster"`
 	// Alarms configures the alarm topic.
@@ -62,8 +66,10 @@ type CapacityProvider struct {
 // EC2Provider is the name a strategy uses for the platform's EC2 capacity provider.
 const EC2Provider = "EC2"
 
-// ImageSource says where a service's image comes from: a platform repository and tag, or an
-// explicit image reference. Exactly one of Repository and Image.
+// ImageSource says where a service's image comes from: a platform repository, or an explicit
+// image reference. Exactly one of Repository and Image. With a repository the tag is read at
+// deploy time from the repository's release parameter (what the pipeline last released), unless
+// ImageTag pins one.
 type ImageSource struct {
 	Repository string `json:"repository"`
 	ImageTag   string `json:"imageTag"`

@@ -56,6 +56,7 @@ func NewPipeline(scope constructs.Construct, env config.Environment, platform *P
 		DeploymentTimeout: minutes(p.DeploymentTimeoutMinutes),
 		LogRetention:      retention(p.BuildLogRetentionDays),
 		BuildContext:      p.BuildContext,
+		ReleaseParameter:  platform.Registry.ReleaseTags[p.Repository],
 	}
 	if s := p.Source; s.ConnectionArn != "" || s.Repository != "" || s.Branch != "" {
 		props.Connection = &pipeline.ConnectionSource{ConnectionArn: s.ConnectionArn, Repository: s.Repository, Branch: s.Branch}

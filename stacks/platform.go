@@ -32,9 +32,11 @@ func NewPlatform(scope constructs.Construct, env config.Environment, net *Networ
 	var errs []error
 	var err error
 	p.Registry, err = registry.NewRegistry(stack, jsii.String("Registry"), &registry.RegistryProps{
-		RepositoryNames:    pc.Repositories,
-		KeepTaggedImages:   pc.KeepTaggedImages,
-		UntaggedExpiryDays: pc.UntaggedExpiryDays,
+		RepositoryNames:        pc.Repositories,
+		KeepTaggedImages:       pc.KeepTaggedImages,
+		UntaggedExpiryDays:     pc.UntaggedExpiryDays,
+		ReleaseParameterPrefix: jsii.String(ReleasePrefix(env)),
+		InitialReleaseTag:      pc.InitialReleaseTag,
 	})
 	errs = append(errs, err)
 
@@ -73,4 +75,10 @@ func NewPlatform(scope constructs.Construct, env config.Environment, net *Networ
 // Ec2CapacityProviders.
 func (p *Platform) ec2Providers() []string {
 	return []string{p.Ec2ProviderName}
+}
+
+// ReleasePrefix is the path of env's release parameters, one per repository: the tag the
+// pipeline last released, which the services read at deploy time.
+func ReleasePrefix(env config.Environment) string {
+	return "/okiagari/" + env.Name + "/release"
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/registry"
 	"github.com/okiagari/okiagari/constructs/scaling"
 	"github.com/okiagari/okiagari/constructs/webservice"
 	"github.com/okiagari/okiagari/constructs/worker"
@@ -34,7 +35,7 @@ func NewServices(scope constructs.Construct, env config.Environment, net *Networ
 		s.Web[w.Name] = svc
 	}
 	for _, w := range env.Services.Workers {
-		wk, err := newWorker(stack, w, platform)
+		wk, err := newWorker(stack, env, w, platform)
 		errs = append(errs, err)
 		s.Workers[w.Name] = wk
 	}
@@ -58,7 +59,7 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 		Ec2CapacityProviders:   platform.ec2Providers(),
 		Cpu:                    w.Cpu,
 		MemoryMiB:              w.MemoryMiB,
-		ImageTag:               str(w.ImageTag),
+		ImageTag:               imageTag(stack, env, w.ImageSource),
 		Image:                  str(w.Image),
 		ContainerPort:          w.ContainerPort,
 		Environment:            w.Environment,
@@ -120,11 +121,11 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 	return webservice.NewService(stack, jsii.String(constructID(w.Name)), props)
 }
 
-func newWorker(stack awscdk.Stack, w config.Worker, platform *Platform) (*worker.Worker, error) {
+func newWorker(stack awscdk.Stack, env config.Environment, w config.Worker, platform *Platform) (*worker.Worker, error) {
 	props := &worker.WorkerProps{
 		Name:                      jsii.String(w.Name),
 		Cluster:                   platform.Cluster.Cluster,
-		ImageTag:                  str(w.ImageTag),
+		ImageTag:                  imageTag(stack, env, w.ImageSource),
 		Image:                     str(w.Image),
 		Command:                   w.Command,
 		Environment:               w.Environment,
@@ -171,4 +172,18 @@ func newWorker(stack awscdk.Stack, w config.Worker, platform *Platform) (*worker
 		}
 	}
 	return worker.NewWorker(stack, jsii.String(id), props)
+}
+
+// imageTag is the tag a service runs: the one config pins, else, for a repository, the one its
+// release parameter holds when the stack is deployed (what the pipeline last released), so a
+// `cdk deploy` of the services never goes back to an older image.
+func imageTag(stack awscdk.Stack, env config.Environment, im config.ImageSource) *string {
+	switch {
+	case im.ImageTag != "":
+		return jsii.String(im.ImageTag)
+	case im.Repository == "":
+		return nil
+	}
+	name := registry.ReleaseParameterName(ReleasePrefix(env), im.Repository)
+	return awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(name), nil)
 }

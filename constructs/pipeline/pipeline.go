@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -102,6 +103,12 @@ type PipelineProps struct {
 	// BuildContext is the directory, relative to the repository root, holding the Dockerfile and
 	// passed to `docker build` as its context. Default: ".", the repository root.
 	BuildContext *string
+	// ReleaseParameter is the SSM parameter that records the released tag (see
+	// registry.RegistryProps.ReleaseParameterPrefix). When set, a last stage writes the tag
+	// there once the deploy stage has succeeded and passed its alarm check, so services that
+	// read their tag from it run the current release after a `cdk deploy`, and never a release
+	// that was rolled back. Default: none, no Release stage.
+	ReleaseParameter awsssm.IStringParameter
 }
 
 func defaults() PipelineProps {
@@ -121,6 +128,8 @@ type Pipeline struct {
 	Pipeline awscodepipeline.Pipeline
 	// Project is the privileged CodeBuild project that builds and pushes the image.
 	Project awscodebuild.PipelineProject
+	// ReleaseProject records the released tag in ReleaseParameter; nil without one.
+	ReleaseProject awscodebuild.PipelineProject
 	// ArtifactBucket holds the pipeline's artifacts: versioned, KMS-encrypted with ArtifactKey,
 	// TLS-only, not public, retained.
 	ArtifactBucket awss3.Bucket
@@ -155,6 +164,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 		if props.BuildContext != nil {
 			p.BuildContext = props.BuildContext
 		}
+		p.ReleaseParameter = props.ReleaseParameter
 	}
 	if err := validate(scope, id, &p); err != nil {
 		return nil, err
@@ -271,17 +281,19 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 		StageName: jsii.String("Source"),
 		Actions:   &[]awscodepipeline.IAction{sourceAction},
 	})
+	buildAction := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName:         jsii.String("Image"),
+		Project:            this.Project,
+		Input:              source,
+		Outputs:            &[]awscodepipeline.Artifact{built},
+		VariablesNamespace: jsii.String("Build"),
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+			"SOURCE_VERSION": {Value: sourceVersion},
+		},
+	})
 	this.Pipeline.AddStage(&awscodepipeline.StageOptions{
 		StageName: jsii.String("Build"),
-		Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
-			ActionName: jsii.String("Image"),
-			Project:    this.Project,
-			Input:      source,
-			Outputs:    &[]awscodepipeline.Artifact{built},
-			EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
-				"SOURCE_VERSION": {Value: sourceVersion},
-			},
-		})},
+		Actions:   &[]awscodepipeline.IAction{buildAction},
 	})
 	if p.ManualApproval {
 		this.Pipeline.AddStage(&awscodepipeline.StageOptions{
@@ -344,6 +356,44 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 	}
 	this.Pipeline.AddStage(deploy)
 
+	if p.ReleaseParameter != nil {
+		this.ReleaseProject = awscodebuild.NewPipelineProject(c, jsii.String("Release"), &awscodebuild.PipelineProjectProps{
+			Description: jsii.String(fmt.Sprintf("Records the tag the %s pipeline released", p.EnvironmentName)),
+			Environment: &awscodebuild.BuildEnvironment{
+				BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+				ComputeType: awscodebuild.ComputeType_SMALL,
+			},
+			EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+				"RELEASE_PARAMETER": {Value: p.ReleaseParameter.ParameterName()},
+			},
+			BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
+				"version": "0.2",
+				"phases": map[string]any{"build": map[string]any{"commands": []string{
+					`test -n "$IMAGE_TAG"`,
+					`aws ssm put-parameter --name "$RELEASE_PARAMETER" --value "$IMAGE_TAG" --type String --overwrite`,
+				}}},
+			}),
+			EncryptionKey:               this.ArtifactKey,
+			GrantReportGroupPermissions: jsii.Bool(false),
+			Logging: &awscodebuild.LoggingOptions{
+				CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: this.LogGroup},
+			},
+			Timeout: awscdk.Duration_Minutes(jsii.Number(5)),
+		})
+		p.ReleaseParameter.GrantWrite(this.ReleaseProject)
+		this.Pipeline.AddStage(&awscodepipeline.StageOptions{
+			StageName: jsii.String("Release"),
+			Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+				ActionName: jsii.String("RecordTag"),
+				Project:    this.ReleaseProject,
+				Input:      built,
+				EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+					"IMAGE_TAG": {Value: buildAction.Variable(jsii.String("IMAGE_TAG"))},
+				},
+			})},
+		})
+	}
+
 	suppressPipelineWildcards(this)
 	return this, nil
 }
@@ -373,7 +423,8 @@ func buildSpec(services []Service) *map[string]any {
 	}
 	return &map[string]any{
 		"version": "0.2",
-		"env":     map[string]any{"shell": "bash"},
+		// IMAGE_TAG is read by the Release stage as #{Build.IMAGE_TAG}.
+		"env": map[string]any{"shell": "bash", "exported-variables": []string{"IMAGE_TAG"}},
 		"phases": map[string]any{
 			"pre_build": map[string]any{"commands": []string{
 				`SOURCE_VERSION="${SOURCE_VERSION:-$CODEBUILD_RESOLVED_SOURCE_VERSION}"`,
@@ -501,6 +552,18 @@ func suppressPipelineWildcards(this *Pipeline) {
 			"pipeline's own artifact bucket and key and on the streams of the project's default log group."),
 		AppliesTo: &projectApplies,
 	}}, jsii.Bool(true))
+	if r := this.ReleaseProject; r != nil {
+		releaseApplies := append(append([]any{
+			bucket,
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(r) + `>:\*$/`)},
+		}, s3Actions...), kmsActions...)
+		cdknag.NagSuppressions_AddResourceSuppressions(r.Role(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("CDK's grants on the pipeline's own artifact bucket and key (the project's input) and on " +
+				"the streams of the project's default log group; the one write it makes is to the release parameter."),
+			AppliesTo: &releaseApplies,
+		}}, jsii.Bool(true))
+	}
 }
 
 // logicalID returns the CloudFormation logical ID of a resource's L1, as cdk-nag names it.

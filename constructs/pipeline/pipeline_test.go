@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
@@ -284,6 +286,64 @@ func TestPipelineWithoutBake(t *testing.T) {
 		if strings.Contains(fmt.Sprint(p), "cloudwatch:DescribeAlarms") {
 			t.Errorf("%s allows cloudwatch:DescribeAlarms without a bake condition", id)
 		}
+	}
+}
+
+// TestPipelineReleaseStage: with a release parameter, a last stage writes the built tag there,
+// after the deploy stage and its alarm check, and may write nothing else.
+func TestPipelineReleaseStage(t *testing.T) {
+	stack := testenv.Stack(t)
+	f := newFixture(t, stack, 1)
+	param := awsssm.NewStringParameter(stack, jsii.String("Release"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String("/okiagari/dev/release/app"), StringValue: jsii.String("bootstrap"),
+	})
+	pl, err := pipeline.NewPipeline(stack, jsii.String("Pipeline"), &pipeline.PipelineProps{
+		EnvironmentName: "dev", Repository: f.repo, Services: f.services, Connection: connection(), ReleaseParameter: param,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.ReleaseProject == nil {
+		t.Fatal("ReleaseProject not set")
+	}
+	tpl := testenv.Template(stack)
+	byName, order := stages(t, tpl)
+	if got := strings.Join(order, ","); got != "Source,Build,Deploy,Release" {
+		t.Errorf("stages %s, want Source,Build,Deploy,Release", got)
+	}
+	release := actions(byName["Release"])
+	if len(release) != 1 || !strings.Contains(fmt.Sprint(release[0]["Configuration"]), "#{Build.IMAGE_TAG}") {
+		t.Errorf("Release stage actions %v, want one reading #{Build.IMAGE_TAG}", release)
+	}
+	build := actions(byName["Build"])
+	if build[0]["Namespace"] != "Build" {
+		t.Errorf("build action namespace %v, want Build", build[0]["Namespace"])
+	}
+	tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), map[string]any{
+		"Source": assertions.Match_ObjectLike(&map[string]any{
+			"BuildSpec": assertions.Match_SerializedJson(assertions.Match_ObjectLike(&map[string]any{
+				"env": assertions.Match_ObjectLike(&map[string]any{"exported-variables": []any{"IMAGE_TAG"}}),
+			})),
+		}),
+	})
+	// The release project writes the one parameter and nothing else in SSM.
+	var writes []string
+	for id := range resources(tpl, "AWS::IAM::Policy") {
+		for _, st := range statements(tpl)[id] {
+			for _, a := range strs(st["Action"]) {
+				if strings.HasPrefix(a, "ssm:Put") {
+					writes = append(writes, fmt.Sprint(st["Resource"]))
+				}
+			}
+		}
+	}
+	paramID := *stack.GetLogicalId(param.Node().DefaultChild().(awscdk.CfnElement))
+	if len(writes) != 1 || !strings.Contains(writes[0], ":parameter") || !strings.Contains(writes[0], "Ref:"+paramID) {
+		t.Errorf("ssm:PutParameter on %v, want the release parameter only", writes)
+	}
+	assertLeastPrivilege(t, tpl)
+	for _, finding := range testenv.NagFindings(stack) {
+		t.Error(finding)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -17,6 +18,11 @@ import (
 // namePattern is ECR's repository name rule: lowercase path components of letters and digits,
 // joined inside a component by single ".", "_" or "-", components separated by "/".
 var namePattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+
+var (
+	releasePrefix = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
+	imageTag      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+)
 
 // RegistryProps configures a Registry.
 type RegistryProps struct {
@@ -36,11 +42,21 @@ type RegistryProps struct {
 	// replaces every repository (ECR cannot re-encrypt), so decide before the first deploy.
 	// Default: AES-256 with keys owned by ECR, at no cost.
 	EncryptionKey awskms.IKey
+	// ReleaseParameterPrefix, when set, creates for each repository an SSM parameter
+	// "<prefix>/<repository>" holding the tag of the image that is released (the pipeline writes
+	// it on every release). Services that read their tag from it at deploy time keep running the
+	// current release when their stack is deployed again, instead of going back to a tag written
+	// in the template. It must start with "/". Default: no parameters.
+	ReleaseParameterPrefix *string
+	// InitialReleaseTag is the parameters' value when they are created: the tag to push before
+	// the services are first deployed. CloudFormation writes it only on creation and when it
+	// changes here, so never change it for a running environment. Default: "bootstrap".
+	InitialReleaseTag *string
 }
 
 func defaults() RegistryProps {
 	keep, expiry := 30, 7
-	return RegistryProps{KeepTaggedImages: &keep, UntaggedExpiryDays: &expiry}
+	return RegistryProps{KeepTaggedImages: &keep, UntaggedExpiryDays: &expiry, InitialReleaseTag: jsii.String("bootstrap")}
 }
 
 // Registry is a set of ECR repositories with scan on push, immutable tags, encryption and a
@@ -49,6 +65,9 @@ type Registry struct {
 	constructs.Construct
 	// Repositories are the repositories, keyed by repository name.
 	Repositories map[string]awsecr.Repository
+	// ReleaseTags are the release parameters, keyed by repository name; empty without a
+	// ReleaseParameterPrefix.
+	ReleaseTags map[string]awsssm.StringParameter
 }
 
 // NewRegistry creates the repositories. It returns an error, and creates nothing, when props are
@@ -64,12 +83,16 @@ func NewRegistry(scope constructs.Construct, id *string, props *RegistryProps) (
 			p.UntaggedExpiryDays = props.UntaggedExpiryDays
 		}
 		p.EncryptionKey = props.EncryptionKey
+		p.ReleaseParameterPrefix = props.ReleaseParameterPrefix
+		if props.InitialReleaseTag != nil {
+			p.InitialReleaseTag = props.InitialReleaseTag
+		}
 	}
 	if err := validate(scope, id, &p); err != nil {
 		return nil, err
 	}
 
-	this := &Registry{Construct: constructs.NewConstruct(scope, id), Repositories: map[string]awsecr.Repository{}}
+	this := &Registry{Construct: constructs.NewConstruct(scope, id), Repositories: map[string]awsecr.Repository{}, ReleaseTags: map[string]awsssm.StringParameter{}}
 	encryption := awsecr.RepositoryEncryption_AES_256()
 	if p.EncryptionKey != nil {
 		encryption = awsecr.RepositoryEncryption_KMS()
@@ -110,8 +133,20 @@ func NewRegistry(scope constructs.Construct, id *string, props *RegistryProps) (
 			})
 		}
 		this.Repositories[name] = repo
+		if p.ReleaseParameterPrefix != nil {
+			this.ReleaseTags[name] = awsssm.NewStringParameter(this.Construct, jsii.String(ConstructID(name)+"Release"), &awsssm.StringParameterProps{
+				ParameterName: jsii.String(ReleaseParameterName(*p.ReleaseParameterPrefix, name)),
+				StringValue:   p.InitialReleaseTag,
+				Description:   jsii.String("The tag of the " + name + " image that is released; the pipeline writes it"),
+			})
+		}
 	}
 	return this, nil
+}
+
+// ReleaseParameterName is the name of the release parameter of a repository.
+func ReleaseParameterName(prefix, repository string) string {
+	return prefix + "/" + repository
 }
 
 // ConstructID is the construct ID of the repository with the given name: its path components
@@ -154,6 +189,12 @@ func validate(scope constructs.Construct, id *string, p *RegistryProps) error {
 			c.Addf("RepositoryNames %q and %q both map to construct ID %q; rename one", other, name, cid)
 		}
 		ids[cid] = name
+	}
+	if pre := p.ReleaseParameterPrefix; pre != nil && !check.Unresolved(pre) && !releasePrefix.MatchString(*pre) {
+		c.Addf("ReleaseParameterPrefix %q must be an SSM parameter path: \"/\" then letters, digits, \"_\", \".\", \"-\" and \"/\", not ending in \"/\"", *pre)
+	}
+	if t := p.InitialReleaseTag; !check.Unresolved(t) && !imageTag.MatchString(*t) {
+		c.Addf("InitialReleaseTag %q is not a Docker tag: up to 128 letters, digits, \"_\", \".\" and \"-\", not starting with \".\" or \"-\"", *t)
 	}
 	if n := *p.KeepTaggedImages; n < 1 {
 		c.Addf("KeepTaggedImages must be >= 1, got %d", n)

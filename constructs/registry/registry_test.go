@@ -97,6 +97,34 @@ func TestRegistryOptions(t *testing.T) {
 	})
 }
 
+func TestRegistryReleaseParameters(t *testing.T) {
+	stack := testenv.Stack(t)
+	r, err := registry.NewRegistry(stack, jsii.String("Registry"), &registry.RegistryProps{
+		RepositoryNames:        []string{"web", "team/jobs"},
+		ReleaseParameterPrefix: jsii.String("/okiagari/prod/release"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ReleaseTags) != 2 {
+		t.Fatalf("%d release parameters, want 2", len(r.ReleaseTags))
+	}
+	tpl := testenv.Template(stack)
+	tpl.ResourceCountIs(jsii.String("AWS::SSM::Parameter"), jsii.Number(2))
+	for _, name := range []string{"web", "team/jobs"} {
+		tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{
+			"Name": "/okiagari/prod/release/" + name, "Type": "String", "Value": "bootstrap",
+		})
+	}
+	// Without a prefix there are none.
+	other := testenv.Stack(t)
+	r, err = registry.NewRegistry(other, jsii.String("Registry"), &registry.RegistryProps{RepositoryNames: []string{"web"}})
+	if err != nil || len(r.ReleaseTags) != 0 {
+		t.Fatalf("release parameters without a prefix: %v, %v", r.ReleaseTags, err)
+	}
+	testenv.Template(other).ResourceCountIs(jsii.String("AWS::SSM::Parameter"), jsii.Number(0))
+}
+
 func TestRegistryInvalid(t *testing.T) {
 	long := "a"
 	for len(long) < 257 {
@@ -125,6 +153,10 @@ func TestRegistryInvalid(t *testing.T) {
 			`registry "Test/Registry": RepositoryNames "team/web" and "team-web" both map to construct ID "TeamWeb"; rename one`},
 		{"keep zero", &registry.RegistryProps{RepositoryNames: []string{"web"}, KeepTaggedImages: ptr(0)},
 			`registry "Test/Registry": KeepTaggedImages must be >= 1, got 0`},
+		{"release prefix not a path", &registry.RegistryProps{RepositoryNames: []string{"web"}, ReleaseParameterPrefix: jsii.String("okiagari/release/")},
+			`registry "Test/Registry": ReleaseParameterPrefix "okiagari/release/" must be an SSM parameter path: "/" then letters, digits, "_", ".", "-" and "/", not ending in "/"`},
+		{"initial tag not a tag", &registry.RegistryProps{RepositoryNames: []string{"web"}, InitialReleaseTag: jsii.String("-v1:latest")},
+			`registry "Test/Registry": InitialReleaseTag "-v1:latest" is not a Docker tag: up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"`},
 		{"all at once", &registry.RegistryProps{RepositoryNames: []string{"web"}, KeepTaggedImages: ptr(-1), UntaggedExpiryDays: ptr(0)},
 			`registry "Test/Registry": KeepTaggedImages must be >= 1, got -1` + "\n" +
 				`registry "Test/Registry": UntaggedExpiryDays must be >= 1, got 0`},

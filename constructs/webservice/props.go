@@ -44,14 +44,17 @@ type ServiceProps struct {
 	Production *bool
 
 	// CertificateArn is the ACM certificate of the HTTPS listener; port 80 then redirects to 443.
+	// It must be an ACM certificate ARN in the stack's region (a load balancer cannot use one from
+	// another region, such as a CloudFront certificate in us-east-1); tokens are not checked.
 	// Default: no certificate, HTTP only on port 80 (a warning in production).
 	CertificateArn *string
 	// AccessLogExpiration is how long the load balancer's access logs are kept in their bucket,
 	// whole days. The bucket itself is retained when the stack is deleted. Default: 90 days.
 	AccessLogExpiration *time.Duration
 
-	// HealthCheckPath is the path the load balancer and the container health check request.
-	// Default: "/health".
+	// HealthCheckPath is the path the load balancer and the container health check request: "/"
+	// followed only by letters, digits and . _ ~ / % - (no query string; the default container
+	// health check runs it in a shell). Default: "/health".
 	HealthCheckPath *string
 	// HealthCheckInterval is the load balancer's health check interval, 5–300 s. Default: 10 s.
 	HealthCheckInterval *time.Duration
@@ -105,7 +108,7 @@ type ServiceProps struct {
 	// stack is deleted. Default: three months.
 	LogRetention awslogs.RetentionDays
 	// HealthCheckCommand is the container health check command, in ECS form. Default:
-	// ["CMD-SHELL", "curl -fs http://localhost:<ContainerPort><HealthCheckPath> || exit 1"]
+	// ["CMD-SHELL", "curl -fs 'http://localhost:<ContainerPort><HealthCheckPath>' || exit 1"]
 	// (the image must contain curl).
 	HealthCheckCommand []string
 	// HealthCheckStartPeriod is how long failing container health checks are ignored after the
@@ -155,7 +158,8 @@ type ServiceProps struct {
 	// CustomMetric adds target tracking on an app-published metric or an expression over
 	// several (see scaling.TrackMetricMath). Default: none.
 	CustomMetric *scaling.MetricMathProps
-	// CpuStep adds step scaling on CPU utilisation. Default: none.
+	// CpuStep adds step scaling on CPU utilisation, for sudden rises target tracking is too slow
+	// for. Default: none.
 	CpuStep *CpuStep
 	// Schedules change the capacity range on a schedule; each MinCapacity and MaxCapacity must be
 	// >= the floor. Default: none.
@@ -167,10 +171,14 @@ type ServiceProps struct {
 
 // CpuStep configures step scaling on the service's one-minute average CPU utilisation.
 type CpuStep struct {
-	// Threshold is the CPU % at and above which steps add tasks, 1–100. Default: 85.
+	// Threshold is the CPU % at and above which steps add tasks, 1–100 and above CpuTarget: at or
+	// below the target-tracking target the step policy adds tasks that target tracking removes,
+	// and the two fight. Default: DefaultCpuStepThreshold, 75.
 	Threshold *float64
-	// Steps are the scale-out steps above the threshold. Default: scaling.DefaultSteps (+1 for
-	// 0–20 above, +2 beyond).
+	// Steps are the scale-out steps above the threshold. On Fargate every step must start below
+	// 100 % CPU (Threshold + Lower < 100): Fargate caps CPU utilisation at 100 %, so a step
+	// beyond never fires. Default: DefaultCpuSteps, +1 for 0–15 above the threshold, +2 beyond
+	// (+2 at >= 90 % with the default threshold).
 	Steps []scaling.Step
 	// EvaluationPeriods is how many one-minute periods the alarm looks at, 1–10. Default: 3.
 	EvaluationPeriods *int

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -86,7 +85,9 @@ func overlay(props *ServiceProps) ServiceProps {
 	}
 	p.HealthCheckCommand = q.HealthCheckCommand
 	if p.HealthCheckCommand == nil {
-		p.HealthCheckCommand = []string{"CMD-SHELL", fmt.Sprintf("curl -fs http://localhost:%d%s || exit 1", *p.ContainerPort, *p.HealthCheckPath)}
+		// The URL is single-quoted as well as validated (HealthCheckPath allows no quote), so the
+		// shell never reads & ; | or spaces in it.
+		p.HealthCheckCommand = []string{"CMD-SHELL", fmt.Sprintf("curl -fs 'http://localhost:%d%s' || exit 1", *p.ContainerPort, *p.HealthCheckPath)}
 	}
 	p.HealthCheckStartPeriod = or(q.HealthCheckStartPeriod, p.HealthCheckStartPeriod)
 	p.StopTimeout = or(q.StopTimeout, p.StopTimeout)
@@ -104,8 +105,8 @@ func overlay(props *ServiceProps) ServiceProps {
 	p.CustomMetric = q.CustomMetric
 	if q.CpuStep != nil {
 		s := CpuStep{
-			Threshold:         ptr(85.0),
-			Steps:             scaling.DefaultSteps(),
+			Threshold:         ptr(DefaultCpuStepThreshold),
+			Steps:             DefaultCpuSteps(),
 			EvaluationPeriods: ptr(3),
 			DatapointsToAlarm: ptr(2),
 			TreatMissingData:  awscloudwatch.TreatMissingData_BREACHING,
@@ -138,9 +139,26 @@ func overlay(props *ServiceProps) ServiceProps {
 	return p
 }
 
+// DefaultCpuStepThreshold is CpuStep.Threshold's default, 75 %: above the 70 % CPU target that
+// target tracking holds, so the two never fight (below it, the step policy would add tasks that
+// target tracking then removes, over and over), and low enough that DefaultCpuSteps' second step
+// (+2 at 90 %) can fire.
+const DefaultCpuStepThreshold = 75.0
+
+// DefaultCpuSteps are CpuStep.Steps' default: +1 task for 0–15 above the threshold, +2 beyond
+// (75–90 % and >= 90 % with the default threshold). Report 1's steps were +1 for 0–20 and +2
+// beyond, on a threshold of 85 %: their second step needed CPU >= 105 % and could never fire.
+func DefaultCpuSteps() []scaling.Step {
+	return []scaling.Step{{Lower: 0, Upper: ptr(15.0), Change: 1}, {Lower: 15, Change: 2}}
+}
+
 var (
 	serviceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// healthCheckPath allows RFC 3986 unreserved characters, / and percent-escapes: no query
+	// string, and nothing a shell would interpret in the container health check.
+	healthCheckPath = regexp.MustCompile(`^/[A-Za-z0-9._~/%-]*$`)
+	certificateArn  = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-zA-Z-]+$`)
 )
 
 // taskCount is what validation works out about the task count and where the tasks run.
@@ -159,7 +177,8 @@ func Floor(peak, zones int, staticStability bool) int {
 	return (peak*zones + zones - 2) / (zones - 1)
 }
 
-func validate(c *check.Problems, p *ServiceProps) taskCount {
+// validate checks p; region is the stack's region, "" when unknown (an unresolved token).
+func validate(c *check.Problems, p *ServiceProps, region string) taskCount {
 	var k taskCount
 	if !serviceName.MatchString(p.Name) {
 		c.Addf("Name %q must be 1–32 lowercase letters, digits or hyphens, starting with a letter", p.Name)
@@ -177,9 +196,26 @@ func validate(c *check.Problems, p *ServiceProps) taskCount {
 	}
 
 	// Load balancer and target group.
+	if region == "" {
+		c.Addf("the stack must have an explicit region (StackProps.Env.Region): the load balancer's access logs need it")
+	}
+	if a := p.CertificateArn; a != nil && !check.Unresolved(a) {
+		m := certificateArn.FindStringSubmatch(*a)
+		switch {
+		case m == nil:
+			c.Addf("CertificateArn %q must be an ACM certificate ARN, arn:aws:acm:<region>:<12-digit account>:certificate/<id>", *a)
+		case region != "" && m[1] != region: // "" is reported above
+			why := ""
+			if m[1] == "us-east-1" {
+				why = " (us-east-1 certificates are for CloudFront)"
+			}
+			c.Addf("CertificateArn %q is in %s but must be in the stack's region %s: a load balancer can use only ACM certificates of its own region%s",
+				*a, m[1], region, why)
+		}
+	}
 	wholeDays(c, "AccessLogExpiration", *p.AccessLogExpiration)
-	if !strings.HasPrefix(*p.HealthCheckPath, "/") {
-		c.Addf("HealthCheckPath %q must start with /", *p.HealthCheckPath)
+	if !healthCheckPath.MatchString(*p.HealthCheckPath) {
+		c.Addf("HealthCheckPath %q must be / followed only by letters, digits and . _ ~ / %% -: no query string, and nothing the container health check's shell would interpret", *p.HealthCheckPath)
 	}
 	between(c, "HealthCheckInterval", *p.HealthCheckInterval, 5, 300)
 	between(c, "HealthCheckTimeout", *p.HealthCheckTimeout, 2, 120)
@@ -295,7 +331,19 @@ func validate(c *check.Problems, p *ServiceProps) taskCount {
 	}
 	if s := p.CpuStep; s != nil {
 		c.Range("CpuStep.Threshold", *s.Threshold, 1, 100)
+		if *s.Threshold <= *p.CpuTarget {
+			c.Addf("CpuStep.Threshold %g must be > CpuTarget %g: at or below the target-tracking target the step policy adds tasks that target tracking then removes, and the two fight",
+				*s.Threshold, *p.CpuTarget)
+		}
 		scaling.ValidateSteps(c, "CpuStep.Steps", s.Steps)
+		// Fargate caps a task's CPU at its size, so the service's CPU utilisation never exceeds
+		// 100 %. On EC2 a container's Cpu is a reservation it may burst above, so any step can fire.
+		for i, st := range s.Steps {
+			if at := *s.Threshold + st.Lower; !k.ec2 && *s.Threshold <= 100 && at >= 100 {
+				c.Addf("CpuStep.Steps[%d] needs CPU >= %g %% (CpuStep.Threshold %g + Lower %g) and can never fire: Fargate caps CPU utilisation at 100 %%; every step must start below 100 %%",
+					i, at, *s.Threshold, st.Lower)
+			}
+		}
 		if n := *s.EvaluationPeriods; n < 1 || n > 10 {
 			c.Addf("CpuStep.EvaluationPeriods must be between 1 and 10, got %d", n)
 		} else if d := *s.DatapointsToAlarm; d < 1 || d > n {

@@ -39,8 +39,12 @@ const XRayImage = "public.ecr.aws/xray/aws-xray-daemon:3.x"
 //	floor = ceil(PeakTasks × zones / (zones − 1))
 //
 // tasks (9 for a peak of 6 over 3 zones), so that when one zone is lost the other zones still
-// run PeakTasks. Desired count and the scalable target's minimum are max(floor, MinTasks);
-// MaxTasks and every scheduled capacity must be at least the floor.
+// run PeakTasks. The scalable target's minimum is max(floor, MinTasks); MaxTasks and every
+// scheduled capacity must be at least the floor.
+//
+// The ECS service has no DesiredCount: with one, every CloudFormation update of the service
+// would reset a scaled-out service to it (aws-cdk#3919). A new service starts with one task and
+// Application Auto Scaling raises it to the minimum as soon as the scalable target registers.
 type Service struct {
 	constructs.Construct
 	// LoadBalancer is the internet-facing ALB in the VPC's public subnets.
@@ -77,7 +81,7 @@ type Service struct {
 	Alarms Alarms
 	// Floor is the task count the service never goes below (see Service).
 	Floor int
-	// MinTasks and MaxTasks are the scalable target's range; MinTasks is also the desired count.
+	// MinTasks and MaxTasks are the scalable target's range, which sets the desired count.
 	MinTasks, MaxTasks int
 }
 
@@ -113,7 +117,7 @@ func NewService(scope constructs.Construct, id *string, props *ServiceProps) (*S
 		path = *scope.Node().Path() + "/" + *id
 	}
 	c := check.New("webservice", path)
-	k := validate(c, &p)
+	k := validate(c, &p, stackRegion(scope))
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
@@ -328,8 +332,9 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 		AllowAllOutbound: jsii.Bool(true),
 	})
 	base := awsecs.BaseServiceProps{
-		Cluster:      p.Cluster,
-		DesiredCount: jsii.Number(float64(k.min)),
+		Cluster: p.Cluster,
+		// No DesiredCount: the scalable target's MinCapacity (the floor) sets it. With one, every
+		// update of the service would reset a scaled-out service to it (aws-cdk#3919).
 		// Never below full capacity during a deploy: new tasks start first, old ones stop after.
 		MinHealthyPercent: jsii.Number(100),
 		MaxHealthyPercent: jsii.Number(200),
@@ -345,7 +350,7 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 	sgs := &[]awsec2.ISecurityGroup{this.SecurityGroup}
 	if k.ec2 {
 		this.Service = awsecs.NewEc2Service(s, jsii.String("Service"), &awsecs.Ec2ServiceProps{
-			Cluster: base.Cluster, DesiredCount: base.DesiredCount, MinHealthyPercent: base.MinHealthyPercent,
+			Cluster: base.Cluster, MinHealthyPercent: base.MinHealthyPercent,
 			MaxHealthyPercent: base.MaxHealthyPercent, CircuitBreaker: base.CircuitBreaker,
 			CapacityProviderStrategies: base.CapacityProviderStrategies, HealthCheckGracePeriod: base.HealthCheckGracePeriod,
 			EnableExecuteCommand: base.EnableExecuteCommand, EnableECSManagedTags: base.EnableECSManagedTags, PropagateTags: base.PropagateTags,
@@ -363,7 +368,7 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 		})
 	} else {
 		this.Service = awsecs.NewFargateService(s, jsii.String("Service"), &awsecs.FargateServiceProps{
-			Cluster: base.Cluster, DesiredCount: base.DesiredCount, MinHealthyPercent: base.MinHealthyPercent,
+			Cluster: base.Cluster, MinHealthyPercent: base.MinHealthyPercent,
 			MaxHealthyPercent: base.MaxHealthyPercent, CircuitBreaker: base.CircuitBreaker,
 			CapacityProviderStrategies: base.CapacityProviderStrategies, HealthCheckGracePeriod: base.HealthCheckGracePeriod,
 			EnableExecuteCommand: base.EnableExecuteCommand, EnableECSManagedTags: base.EnableECSManagedTags, PropagateTags: base.PropagateTags,
@@ -530,6 +535,24 @@ func secretRef(scope constructs.Construct, id, nameOrArn string) awssecretsmanag
 	default:
 		return awssecretsmanager.Secret_FromSecretNameV2(scope, jsii.String(id), jsii.String(nameOrArn))
 	}
+}
+
+// stackRegion is the region of scope's stack, "" when it is unknown: an environment-agnostic
+// stack (an unresolved token) or no stack at all (Stack_Of would panic).
+func stackRegion(scope constructs.Construct) string {
+	if scope == nil {
+		return ""
+	}
+	scopes := *scope.Node().Scopes()
+	for i := len(scopes) - 1; i >= 0; i-- {
+		if *awscdk.Stack_IsStack(scopes[i]) {
+			if r := awscdk.Stack_Of(scopes[i]).Region(); !check.Unresolved(r) {
+				return *r
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 func hasProvider(cps []CapacityProvider, name string) bool {

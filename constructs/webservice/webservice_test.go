@@ -130,7 +130,7 @@ func TestDefaults(t *testing.T) {
 			"Name": "web", "Image": "public.ecr.aws/nginx/nginx:1.27", "Essential": true, "StopTimeout": 60,
 			"PortMappings": []any{like(map[string]any{"ContainerPort": 8080})},
 			"HealthCheck": map[string]any{
-				"Command":  []any{"CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"},
+				"Command":  []any{"CMD-SHELL", "curl -fs 'http://localhost:8080/health' || exit 1"},
 				"Interval": 10, "Timeout": 5, "Retries": 3, "StartPeriod": 30,
 			},
 			"LogConfiguration": like(map[string]any{"LogDriver": "awslogs", "Options": like(map[string]any{"mode": "non-blocking"})}),
@@ -140,11 +140,12 @@ func TestDefaults(t *testing.T) {
 		"DeletionPolicy": "Retain", "Properties": map[string]any{"RetentionInDays": 90},
 	})
 
-	// Service.
+	// Service. No DesiredCount: every update of the service would reset a scaled-out service to
+	// it (aws-cdk#3919); the scalable target's MinCapacity (the floor, 9) sets the count.
 	tpl.HasResource(jsii.String("AWS::ECS::Service"), map[string]any{
 		"Metadata": like(map[string]any{"okiagari": map[string]any{"kind": "webservice", "name": "web", "peakTasks": 6, "staticStability": true}}),
 		"Properties": like(map[string]any{
-			"DesiredCount": 9,
+			"DesiredCount": assertions.Match_Absent(),
 			"DeploymentConfiguration": map[string]any{
 				"MinimumHealthyPercent": 100, "MaximumPercent": 200,
 				"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
@@ -252,6 +253,7 @@ func TestEverything(t *testing.T) {
 	}
 	p.XRay, p.EnableExec = jsii.Bool(true), jsii.Bool(true)
 	p.SlowStart = d(60)
+	p.HealthCheckPath = jsii.String("/api/v1.0/health_check-~%2F")
 	p.DeregistrationDelay, p.StopTimeout = d(20), d(90)
 	p.MinTasks, p.MaxTasks = i(10), i(30)
 	p.MemoryTarget = f(75)
@@ -294,7 +296,7 @@ func TestEverything(t *testing.T) {
 		"TargetGroupAttributes": with(map[string]any{"Key": "slow_start.duration_seconds", "Value": "60"}),
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
-		"DesiredCount":         10,
+		"DesiredCount":         assertions.Match_Absent(),
 		"EnableExecuteCommand": true,
 		"CapacityProviderStrategy": []any{
 			map[string]any{"CapacityProvider": "FARGATE", "Base": 2, "Weight": 0},
@@ -306,6 +308,7 @@ func TestEverything(t *testing.T) {
 		"ContainerDefinitions": []any{
 			like(map[string]any{
 				"Name": "web", "StopTimeout": 90,
+				"HealthCheck": like(map[string]any{"Command": []any{"CMD-SHELL", "curl -fs 'http://localhost:8080/api/v1.0/health_check-~%2F' || exit 1"}}),
 				"Image":       like(map[string]any{"Fn::Join": assertions.Match_AnyValue()}),
 				"Environment": []any{map[string]any{"Name": "LOG_LEVEL", "Value": "info"}},
 				"Secrets": []any{
@@ -345,12 +348,18 @@ func TestEverything(t *testing.T) {
 			"PredefinedMetricSpecification": like(map[string]any{"PredefinedMetricType": "ALBRequestCountPerTarget"}),
 		}),
 	})
+	// The default steps: +1 at 75–90 % CPU, +2 at >= 90 %, both reachable.
 	tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), map[string]any{
 		"PolicyType": "StepScaling",
+		"StepScalingPolicyConfiguration": like(map[string]any{"StepAdjustments": []any{
+			map[string]any{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 15, "ScalingAdjustment": 1},
+			map[string]any{"MetricIntervalLowerBound": 15, "ScalingAdjustment": 2},
+		}}),
 	})
-	// The CPU step alarm treats missing data as breaching; 7 alarms in all.
+	// The CPU step alarm (threshold 75 %, above the 70 % tracking target) treats missing data as
+	// breaching; 7 alarms in all.
 	tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-		"MetricName": "CPUUtilization", "Threshold": 85, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"MetricName": "CPUUtilization", "Threshold": 75, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 		"TreatMissingData": "breaching", "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
 	})
 	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(7))
@@ -379,6 +388,8 @@ func TestEc2(t *testing.T) {
 	p.StaticStability = jsii.Bool(false)
 	p.PeakTasks = 3
 	p.Cpu, p.MemoryMiB = i(300), i(700)
+	// On EC2 a container may burst above its CPU reservation, so a step beyond 100 % can fire.
+	p.CpuStep = &webservice.CpuStep{Threshold: f(85), Steps: []scaling.Step{{Lower: 0, Upper: f(20), Change: 1}, {Lower: 20, Change: 2}}}
 	newService(t, stack, p)
 	tpl := testenv.Template(stack)
 	tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
@@ -389,7 +400,7 @@ func TestEc2(t *testing.T) {
 	tpl.HasResource(jsii.String("AWS::ECS::Service"), map[string]any{
 		"Metadata": like(map[string]any{"okiagari": map[string]any{"kind": "webservice", "name": "web", "peakTasks": 3, "staticStability": false}}),
 		"Properties": like(map[string]any{
-			"DesiredCount": 3,
+			"DesiredCount": assertions.Match_Absent(),
 			"PlacementStrategies": []any{
 				map[string]any{"Type": "spread", "Field": "attribute:ecs.availability-zone"},
 				map[string]any{"Type": "spread", "Field": "instanceId"},
@@ -401,8 +412,43 @@ func TestEc2(t *testing.T) {
 			},
 		}),
 	})
+	tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), map[string]any{
+		"StepScalingPolicyConfiguration": like(map[string]any{"StepAdjustments": with(
+			map[string]any{"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
+		)}),
+	})
+	tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"MetricName": "CPUUtilization", "Threshold": 85, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+	})
 	for _, finding := range testenv.NagFindings(stack) {
 		t.Error(finding)
+	}
+}
+
+// TestCertificateToken: a certificate ARN known only at deploy time is not checked.
+func TestCertificateToken(t *testing.T) {
+	stack := testenv.Stack(t)
+	p := base(t, stack)
+	p.CertificateArn = awscdk.Fn_ImportValue(jsii.String("shared-certificate-arn"))
+	if s := newService(t, stack, p); s.HttpsListener == nil {
+		t.Error("no HTTPS listener with a token certificate ARN")
+	}
+}
+
+// TestEnvironmentAgnosticStack: the load balancer's access logs need the region, so a stack
+// without one is an error, not a panic inside CDK; its certificate is not checked against it.
+func TestEnvironmentAgnosticStack(t *testing.T) {
+	stack := awscdk.NewStack(testenv.App(t), jsii.String("Agnostic"), nil)
+	p := base(t, stack)
+	p.CertificateArn = jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555")
+	before := len(*stack.Node().Children())
+	s, err := webservice.NewService(stack, jsii.String("Web"), p)
+	want := `webservice "Agnostic/Web": the stack must have an explicit region (StackProps.Env.Region): the load balancer's access logs need it`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got error\n  %v\nwant\n  %s", err, want)
+	}
+	if s != nil || len(*stack.Node().Children()) != before {
+		t.Fatal("invalid props must create nothing")
 	}
 }
 
@@ -486,11 +532,40 @@ func TestInvalid(t *testing.T) {
 			p + "ImageTag must not be set with Image; put the tag in Image"},
 		{"bad step and targets", func(s *webservice.ServiceProps, _ awscdk.Stack) {
 			s.CpuTarget = f(0)
-			s.CpuStep = &webservice.CpuStep{Steps: []scaling.Step{{Lower: 0, Upper: f(20), Change: 1}, {Lower: 30, Change: 2}}}
+			s.CpuStep = &webservice.CpuStep{Steps: []scaling.Step{{Lower: 0, Upper: f(10), Change: 1}, {Lower: 20, Change: 2}}}
 			s.Alarms = &webservice.AlarmThresholds{Target5xxPercent: f(0)}
 		}, p + "CpuTarget must be between 1 and 100, got 0\n" +
-			p + "CpuStep.Steps[1].Lower 30 must equal CpuStep.Steps[0].Upper 20: steps must neither overlap nor leave a gap\n" +
+			p + "CpuStep.Steps[1].Lower 20 must equal CpuStep.Steps[0].Upper 10: steps must neither overlap nor leave a gap\n" +
 			p + "Alarms.Target5xxPercent must be > 0 and <= 100, got 0"},
+		{"CloudFront certificate", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.CertificateArn = jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555")
+		}, p + `CertificateArn "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" is in us-east-1 but must be in the stack's region ap-northeast-1: a load balancer can use only ACM certificates of its own region (us-east-1 certificates are for CloudFront)`},
+		{"certificate of another region", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.CertificateArn = jsii.String("arn:aws:acm:ap-northeast-3:123456789012:certificate/abc-123")
+		}, p + `CertificateArn "arn:aws:acm:ap-northeast-3:123456789012:certificate/abc-123" is in ap-northeast-3 but must be in the stack's region ap-northeast-1: a load balancer can use only ACM certificates of its own region`},
+		{"not a certificate ARN", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.CertificateArn = jsii.String("not-an-arn") },
+			p + `CertificateArn "not-an-arn" must be an ACM certificate ARN, arn:aws:acm:<region>:<12-digit account>:certificate/<id>`},
+		{"IAM server certificate", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.CertificateArn = jsii.String("arn:aws:iam::123456789012:server-certificate/web")
+		}, p + `CertificateArn "arn:aws:iam::123456789012:server-certificate/web" must be an ACM certificate ARN, arn:aws:acm:<region>:<12-digit account>:certificate/<id>`},
+		{"health check path with a query string", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.HealthCheckPath = jsii.String("/health?deep=1&x=2")
+		},
+			p + `HealthCheckPath "/health?deep=1&x=2" must be / followed only by letters, digits and . _ ~ / % -: no query string, and nothing the container health check's shell would interpret`},
+		{"health check path with a quote", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.HealthCheckPath = jsii.String("/x';reboot;'") },
+			p + `HealthCheckPath "/x';reboot;'" must be / followed only by letters, digits and . _ ~ / % -: no query string, and nothing the container health check's shell would interpret`},
+		{"relative health check path", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.HealthCheckPath = jsii.String("health") },
+			p + `HealthCheckPath "health" must be / followed only by letters, digits and . _ ~ / % -: no query string, and nothing the container health check's shell would interpret`},
+		{"step threshold at the tracking target", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.CpuTarget = f(80)
+			s.CpuStep = &webservice.CpuStep{}
+		}, p + "CpuStep.Threshold 75 must be > CpuTarget 80: at or below the target-tracking target the step policy adds tasks that target tracking then removes, and the two fight"},
+		{"step beyond 100 % on Fargate", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.CpuStep = &webservice.CpuStep{Threshold: f(85)}
+		}, p + "CpuStep.Steps[1] needs CPU >= 100 % (CpuStep.Threshold 85 + Lower 15) and can never fire: Fargate caps CPU utilisation at 100 %; every step must start below 100 %"},
+		{"report 1's steps on 85 %", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.CpuStep = &webservice.CpuStep{Threshold: f(85), Steps: []scaling.Step{{Lower: 0, Upper: f(20), Change: 1}, {Lower: 20, Change: 2}}}
+		}, p + "CpuStep.Steps[1] needs CPU >= 105 % (CpuStep.Threshold 85 + Lower 20) and can never fire: Fargate caps CPU utilisation at 100 %; every step must start below 100 %"},
 		{"missing inputs", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.Cluster, s.AlarmTopic = nil, nil },
 			p + "Cluster must be set\n" + p + "AlarmTopic must be set"},
 	}
