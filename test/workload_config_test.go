@@ -60,6 +60,15 @@ var invalidWorkloads = []invalidCase{
 	}, `worker "prod/Services/Mailer": Queue.VisibilityTimeout 60s must be > StopTimeout 120s, or a message a stopping worker is finishing is delivered again`},
 	{"one instance type for Spot", func(c map[string]any) { ec2(c, "prod")["instanceTypes"] = []any{"m6i.large"} },
 		`cluster "prod/Platform/Cluster": InstanceTypes names 1 types; Spot (OnDemandPercentageAboveBaseCapacity 25 < 100) needs at least 3: each type in each zone is one Spot pool, and price-capacity-optimized can only move away from a pool being reclaimed if there are others`},
+	{"certificate of another region", func(c map[string]any) {
+		web(c, "prod")["certificateArn"] = "arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000000"
+	}, `webservice "prod/Services/Web": CertificateArn "arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000000" is in us-east-1 but must be in the stack's region ap-northeast-1: a load balancer can use only ACM certificates of its own region (us-east-1 certificates are for CloudFront)`},
+	{"health check path with a query", func(c map[string]any) { web(c, "prod")["healthCheckPath"] = "/health?deep=1&x=2" },
+		`webservice "prod/Services/Web": HealthCheckPath "/health?deep=1&x=2" must be / followed only by letters, digits and . _ ~ / % -: no query string, and nothing the container health check's shell would interpret`},
+	{"step that can never fire", func(c map[string]any) {
+		web(c, "prod")["scaling"].(map[string]any)["cpuStep"] = map[string]any{"thresholdPercent": 85.0,
+			"steps": []any{map[string]any{"lower": 0.0, "upper": 20.0, "change": 1.0}, map[string]any{"lower": 20.0, "change": 2.0}}}
+	}, `webservice "prod/Services/Web": CpuStep.Steps[1] needs CPU >= 105 % (CpuStep.Threshold 85 + Lower 20) and can never fire: Fargate caps CPU utilisation at 100 %; every step must start below 100 %`},
 	{"auto-heal capacity", func(c map[string]any) { env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["capacity"] = 2.0 },
 		`autoheal "prod/AutoHeal/Chat": Capacity must be 1 (one writer: a second instance would write the same EFS data at the same time), got 2`},
 }
