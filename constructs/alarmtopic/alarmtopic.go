@@ -150,10 +150,7 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 }
 
 func validate(scope constructs.Construct, id *string, p *AlarmTopicProps) error {
-	path := *id
-	if scope != nil && *scope.Node().Path() != "" {
-		path = *scope.Node().Path() + "/" + *id
-	}
+	path := check.Path(scope, *id)
 	c := check.New("alarmtopic", path)
 	seen := map[string]bool{}
 	for i, email := range p.Emails {

@@ -409,10 +409,7 @@ var (
 )
 
 func validate(scope constructs.Construct, id *string, p *HostProps) error {
-	where := *id
-	if scope != nil && *scope.Node().Path() != "" {
-		where = *scope.Node().Path() + "/" + *id
-	}
+	where := check.Path(scope, *id)
 	c := check.New("autoheal", where)
 	if !nameRe.MatchString(p.Name) {
 		c.Addf("Name %q must be 1 to 32 lowercase letters, digits and hyphens, starting with a letter", p.Name)

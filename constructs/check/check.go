@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 )
 
 // Problems is the list of validation problems of one construct. The zero value is not usable:
@@ -56,6 +57,16 @@ func (p *Problems) Range(field string, v, lo, hi float64) {
 	if v < lo || v > hi {
 		p.Addf("%s must be between %g and %g, got %g", field, lo, hi, v)
 	}
+}
+
+// Path is the construct path a construct with the given id will have under scope
+// ("prod/Services/Web"), for messages written before the construct exists (validation runs
+// first, so that invalid props create nothing).
+func Path(scope constructs.IConstruct, id string) string {
+	if scope != nil && *scope.Node().Path() != "" {
+		return *scope.Node().Path() + "/" + id
+	}
+	return id
 }
 
 // Unresolved reports whether s is a CDK token (a value known only at deploy time), which

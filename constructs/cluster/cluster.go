@@ -339,10 +339,7 @@ var (
 )
 
 func validate(scope constructs.Construct, id *string, p *ClusterProps) error {
-	path := *id
-	if scope != nil && *scope.Node().Path() != "" {
-		path = *scope.Node().Path() + "/" + *id
-	}
+	path := check.Path(scope, *id)
 	c := check.New("cluster", path)
 
 	if p.Vpc == nil {

@@ -155,10 +155,7 @@ func endpointID(name string) string {
 
 // validate checks p and returns the CIDR's prefix length.
 func validate(scope constructs.Construct, id *string, p *VpcProps) (int, error) {
-	path := *id
-	if scope != nil && *scope.Node().Path() != "" {
-		path = *scope.Node().Path() + "/" + *id
-	}
+	path := check.Path(scope, *id)
 	c := check.New("network", path)
 	azs := p.AvailabilityZones
 	if len(azs) < 2 {

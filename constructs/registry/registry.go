@@ -161,10 +161,7 @@ func ConstructID(name string) string {
 }
 
 func validate(scope constructs.Construct, id *string, p *RegistryProps) error {
-	path := *id
-	if scope != nil && *scope.Node().Path() != "" {
-		path = *scope.Node().Path() + "/" + *id
-	}
+	path := check.Path(scope, *id)
 	c := check.New("registry", path)
 	if len(p.RepositoryNames) == 0 {
 		c.Addf("RepositoryNames must name at least one repository")

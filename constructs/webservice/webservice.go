@@ -112,10 +112,7 @@ func (a Alarms) All() []awscloudwatch.Alarm {
 // invalid.
 func NewService(scope constructs.Construct, id *string, props *ServiceProps) (*Service, error) {
 	p := overlay(props)
-	path := *id
-	if scope != nil && *scope.Node().Path() != "" {
-		path = *scope.Node().Path() + "/" + *id
-	}
+	path := check.Path(scope, *id)
 	c := check.New("webservice", path)
 	k := validate(c, &p, stackRegion(scope))
 	if err := c.Err(); err != nil {
