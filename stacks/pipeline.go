@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -24,28 +25,25 @@ func NewPipeline(scope constructs.Construct, env config.Environment, platform *P
 	p := env.Pipeline
 	stack := newStack(scope, "Pipeline", env, "build, push and roll out the "+p.Repository+" image")
 	var deploy []pipeline.Service
-	for _, w := range env.Services.Web {
-		if w.Repository != p.Repository {
-			continue
-		}
-		svc := services.Web[w.Name]
+	target := func(name string, svc awsecs.BaseService, container awsecs.ContainerDefinition, td awsecs.TaskDefinition, alarms ...awscloudwatch.IAlarm) {
 		deploy = append(deploy, pipeline.Service{
-			Name: w.Name, Service: svc.Service, ContainerName: *svc.Container.ContainerName(),
-			TaskRole: svc.TaskDefinition.TaskRole(), ExecutionRole: svc.TaskDefinition.ExecutionRole(),
-			Alarms: []awscloudwatch.IAlarm{svc.Alarms.Target5xx, svc.Alarms.UnhealthyHosts},
+			Name: name, Service: svc, ContainerName: *container.ContainerName(),
+			TaskRole: td.TaskRole(), ExecutionRole: td.ExecutionRole(), Alarms: alarms,
 		})
 	}
-	for _, w := range env.Services.Workers {
-		if w.Repository != p.Repository {
-			continue
+	for _, w := range env.Services.Web {
+		if w.Repository == p.Repository {
+			s := services.Web[w.Name]
+			target(w.Name, s.Service, s.Container, s.TaskDefinition, s.Alarms.Target5xx, s.Alarms.UnhealthyHosts)
 		}
-		wk := services.Workers[w.Name]
+	}
+	for _, w := range env.Services.Workers {
 		// No alarm of a worker gates the stage: its dead-letter alarm stays in ALARM until someone
 		// empties the queue, which would roll back every release after one bad message.
-		deploy = append(deploy, pipeline.Service{
-			Name: w.Name, Service: wk.Service, ContainerName: *wk.Container.ContainerName(),
-			TaskRole: wk.TaskDefinition.TaskRole(), ExecutionRole: wk.TaskDefinition.ExecutionRole(),
-		})
+		if w.Repository == p.Repository {
+			s := services.Workers[w.Name]
+			target(w.Name, s.Service, s.Container, s.TaskDefinition)
+		}
 	}
 	props := &pipeline.PipelineProps{
 		EnvironmentName:   env.Name,
