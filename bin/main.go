@@ -86,7 +86,7 @@ func run(args []string) (code int) {
 func resilience(dir string, table bool) int {
 	a, err := report.Load(dir)
 	if err != nil {
-		return fail(fmt.Errorf("resilience report: %w", err))
+		return fail(err) // "report: read cloud assembly: ..."
 	}
 	r := report.Build(a, report.TemplateSettings(a))
 	f, err := os.Create(filepath.Join(dir, "resilience-report.json"))
@@ -123,7 +123,10 @@ func context(args []string, underCLI bool) (map[string]any, string, error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if i+1 == len(args) {
-			return nil, "", fmt.Errorf("unknown argument %q; usage: go run ./bin [-c env=NAME] [--output DIR]", a)
+			if a == "-c" || a == "--context" || a == "-o" || a == "--output" {
+				return nil, "", fmt.Errorf("%s needs a value; %s", a, usage)
+			}
+			return nil, "", fmt.Errorf("unknown argument %q; %s", a, usage)
 		}
 		i++
 		switch a {
@@ -136,7 +139,7 @@ func context(args []string, underCLI bool) (map[string]any, string, error) {
 		case "-o", "--output":
 			outdir = args[i]
 		default:
-			return nil, "", fmt.Errorf("unknown argument %q; usage: go run ./bin [-c env=NAME] [--output DIR]", a)
+			return nil, "", fmt.Errorf("unknown argument %q; %s", a, usage)
 		}
 	}
 	if underCLI {
@@ -172,6 +175,8 @@ func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
 	}
 	return errs
 }
+
+const usage = "usage: go run ./bin [-c env=NAME] [--output DIR] | go run ./bin report [DIR]"
 
 // stderr is where okiagari prints; os.Stderr itself is silenced while jsii shuts down.
 var stderr = os.Stderr
