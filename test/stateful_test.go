@@ -53,3 +53,32 @@ func TestStatefulLogicalIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseParametersFrozen: CloudFormation writes an SSM parameter's Value again on every
+// update of the resource, so any change to a release parameter's properties (a tag, a
+// description) would reset the released tag to the initial one, and the next deploy of the
+// services would roll back to that image. Their properties are exactly these three.
+func TestReleaseParametersFrozen(t *testing.T) {
+	n := 0
+	resources(func(name, typ string, res map[string]any) {
+		if typ != "AWS::SSM::Parameter" {
+			return
+		}
+		n++
+		props := res["Properties"].(map[string]any)
+		var keys []string
+		for k := range props {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if strings.Join(keys, ",") != "Name,Type,Value" {
+			t.Errorf("%s: properties %v, want exactly Name, Type, Value (an update would reset the released tag)", name, keys)
+		}
+		if v, _ := props["Name"].(string); !strings.HasPrefix(v, "/okiagari/") || !strings.Contains(v, "/release/") {
+			t.Errorf("%s: Name %v, want /okiagari/<env>/release/<repository>", name, props["Name"])
+		}
+	})
+	if n != len(synthesized.envs) {
+		t.Errorf("%d release parameters, want one per environment (one repository each)", n)
+	}
+}

@@ -266,6 +266,12 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			Output:        source,
 		})
 		sourceAction, sourceVersion = a, a.Variables().CommitId
+		// CDK grants codestar-connections:UseConnection only; connections made since the rename
+		// have codeconnections ARNs, which IAM also checks under the new service prefix.
+		pipelineRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("codeconnections:UseConnection"),
+			Resources: jsii.Strings(s.ConnectionArn),
+		}))
 	} else {
 		s := p.S3Source
 		a := awscodepipelineactions.NewS3SourceAction(&awscodepipelineactions.S3SourceActionProps{

@@ -49,8 +49,9 @@ type RegistryProps struct {
 	// in the template. It must start with "/". Default: no parameters.
 	ReleaseParameterPrefix *string
 	// InitialReleaseTag is the parameters' value when they are created: the tag to push before
-	// the services are first deployed. CloudFormation writes it only on creation and when it
-	// changes here, so never change it for a running environment. Default: "bootstrap".
+	// the services are first deployed. CloudFormation writes the value again whenever the
+	// parameter resource is updated, so the resource has nothing else that could change, and this
+	// must never change for a running environment. Default: "bootstrap".
 	InitialReleaseTag *string
 }
 
@@ -134,11 +135,16 @@ func NewRegistry(scope constructs.Construct, id *string, props *RegistryProps) (
 		}
 		this.Repositories[name] = repo
 		if p.ReleaseParameterPrefix != nil {
-			this.ReleaseTags[name] = awsssm.NewStringParameter(this.Construct, jsii.String(ConstructID(name)+"Release"), &awsssm.StringParameterProps{
+			// CloudFormation writes Value again on every update of this resource, which would
+			// put the released tag back to InitialReleaseTag: the resource carries nothing that
+			// could change (no description, no tags), and test/ freezes its properties.
+			param := awsssm.NewStringParameter(this.Construct, jsii.String(ConstructID(name)+"Release"), &awsssm.StringParameterProps{
 				ParameterName: jsii.String(ReleaseParameterName(*p.ReleaseParameterPrefix, name)),
 				StringValue:   p.InitialReleaseTag,
-				Description:   jsii.String("The tag of the " + name + " image that is released; the pipeline writes it"),
 			})
+			// Tags applied to a whole stage or stack would otherwise land here too.
+			param.Node().DefaultChild().(awsssm.CfnParameter).AddPropertyDeletionOverride(jsii.String("Tags"))
+			this.ReleaseTags[name] = param
 		}
 	}
 	return this, nil
