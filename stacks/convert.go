@@ -9,9 +9,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/registry"
-	"github.com/okiagari/okiagari/constructs/webservice"
-	"github.com/okiagari/okiagari/constructs/worker"
 )
 
 // Conversions from config values (whole seconds, day counts) to construct props. nil stays nil:
@@ -86,18 +85,12 @@ func providerName(name string, platform *Platform) string {
 	return name
 }
 
-func webCapacity(in []config.CapacityProvider, platform *Platform) []webservice.CapacityProvider {
-	var out []webservice.CapacityProvider
+// strategy converts a config strategy; the web service and worker props both take
+// capacity.Provider.
+func strategy(in []config.CapacityProvider, platform *Platform) []capacity.Provider {
+	var out []capacity.Provider
 	for _, cp := range in {
-		out = append(out, webservice.CapacityProvider{Name: providerName(cp.Name, platform), Base: cp.Base, Weight: cp.Weight})
-	}
-	return out
-}
-
-func workerCapacity(in []config.CapacityProvider, platform *Platform) []worker.CapacityProvider {
-	var out []worker.CapacityProvider
-	for _, cp := range in {
-		out = append(out, worker.CapacityProvider{Name: providerName(cp.Name, platform), Base: cp.Base, Weight: cp.Weight})
+		out = append(out, capacity.Provider{Name: providerName(cp.Name, platform), Base: cp.Base, Weight: cp.Weight})
 	}
 	return out
 }
