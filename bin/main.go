@@ -6,10 +6,12 @@
 //
 //	go run ./bin                 # synthesize every environment into cdk.out
 //	go run ./bin -c env=prod     # one environment
+//	go run ./bin -c nag=off      # without cdk-nag (quicker; the tests and CI always run it)
 //	go run ./bin report [DIR]    # print the resilience report of an assembly (default cdk.out)
 //
 // Bad configuration prints one line per problem and exits 1 before anything is synthesized.
-// cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1. After
+// cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1
+// (`-c nag=off` skips them for a quicker synth; the tests always run them). After
 // synthesis the resilience report (package report) is computed from the templates and written to
 // DIR/resilience-report.json; a gate that fails in a production environment exits 1.
 package main
@@ -64,14 +66,23 @@ func run(args []string) (code int) {
 		return fail(err)
 	}
 
-	props := &awscdk.AppProps{}
+	nag, err := nagEnabled(ctx)
+	if err != nil {
+		return fail(err)
+	}
+
+	props := stacks.AppProps()
 	if !underCLI {
 		props.Context = &ctx
 		props.Outdir = jsii.String(outdir)
 	}
 	app := awscdk.NewApp(props)
-	if _, err := stacks.Build(app, envs); err != nil {
+	built, err := stacks.Build(app, envs)
+	if err != nil {
 		return fail(err)
+	}
+	if nag {
+		stacks.CheckNag(built)
 	}
 	asm := app.Synth(nil)
 	if errs := annotations(asm, !underCLI); len(errs) > 0 {
@@ -156,6 +167,26 @@ func context(args []string, underCLI bool) (map[string]any, string, error) {
 	return ctx, outdir, err
 }
 
+// NagKey is the context key that switches cdk-nag off for a quicker synth: `-c nag=off`. cdk-nag
+// runs by default, so `cdk synth` and `cdk deploy` stop on an unsuppressed finding; the tests run
+// it on every stack of every environment whatever this says.
+const NagKey = "nag"
+
+// nagEnabled reads NagKey from the context: "on" (the default) or "off".
+func nagEnabled(ctx map[string]any) (bool, error) {
+	v, ok := ctx[NagKey]
+	if !ok {
+		return true, nil
+	}
+	switch v {
+	case "on", true:
+		return true, nil
+	case "off", false:
+		return false, nil
+	}
+	return false, fmt.Errorf("-c %s=%v: want on (the default: cdk-nag's AwsSolutions checks gate the synth) or off", NagKey, v)
+}
+
 // annotations returns the error annotations of every stack in the assembly ("path: message"),
 // and prints the warnings when asked (the CLI prints them itself).
 func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
@@ -176,7 +207,7 @@ func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
 	return errs
 }
 
-const usage = "usage: go run ./bin [-c env=NAME] [--output DIR] | go run ./bin report [DIR]"
+const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [DIR]"
 
 // stderr is where okiagari prints; os.Stderr itself is silenced while jsii shuts down.
 var stderr = os.Stderr

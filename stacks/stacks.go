@@ -6,7 +6,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/config"
 	"github.com/okiagari/okiagari/report"
@@ -44,9 +43,6 @@ func NewEnvironment(scope constructs.Construct, env config.Environment) (*Enviro
 	// its zones; answering with the configured ones keeps synthesis offline and deterministic.
 	stage.Node().SetContext(jsii.String(ZonesContextKey(env.Account, env.Region)), env.AvailabilityZones)
 	awscdk.Tags_Of(stage).Add(jsii.String("okiagari:environment"), jsii.String(env.Name), nil)
-	// cdk-nag on every stack. Aspects do not cross stage boundaries, so each stage gets its own;
-	// one added to the app would check nothing.
-	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	// A stack whose constructs report errors is not built on: the errors of one stack are
 	// reported together, and the stacks after it would only add consequential ones.
 	e := &Environment{Stage: stage}

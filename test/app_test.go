@@ -14,7 +14,7 @@ import (
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
-	"github.com/okiagari/okiagari/constructs/testenv"
+	"github.com/okiagari/okiagari/testenv"
 	"github.com/okiagari/okiagari/stacks"
 )
 
@@ -57,10 +57,15 @@ func setup() (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
-	if _, err := stacks.Build(app, envs); err != nil {
+	props := stacks.AppProps()
+	props.Context, props.Outdir = &ctx, jsii.String(outdir)
+	app := awscdk.NewApp(props)
+	built, err := stacks.Build(app, envs)
+	if err != nil {
 		return 1, fmt.Errorf("cdk.json: %w", err)
 	}
+	// cdk-nag on every stack of every environment, whatever -c nag says for the CLI.
+	stacks.CheckNag(built)
 	asm := app.Synth(nil)
 	synthesized.context, synthesized.envs, synthesized.assembly = ctx, envs, asm
 	synthesized.templates = map[string]map[string]any{}
@@ -129,7 +134,7 @@ func TestNag(t *testing.T) {
 	if len(synthesized.templates) == 0 {
 		t.Fatal("no stacks synthesized")
 	}
-	// The checks really ran on every stack: each has its cdk-nag report (stacks.NewEnvironment adds
+	// The checks really ran on every stack: each has its cdk-nag report (stacks.CheckNag adds
 	// the pack to each stage; on the app alone it would check nothing), and no rule is broken.
 	for name := range synthesized.templates {
 		stage, stack, _ := strings.Cut(name, "/")

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/constructs/check"
 )
@@ -130,11 +129,11 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 		},
 	}))
 	if this.Key == nil {
-		cdknag.NagSuppressions_AddResourceSuppressions(this.Topic, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-SNS2"),
-			Reason: jsii.String("Encryption switched off for this environment (AlarmTopicProps.Encrypted=false): the topic carries " +
-				"alarm names, states and metric values only, never application data, and publishing is TLS-only"),
-		}}, jsii.Bool(true))
+		check.Suppress(this.Topic, check.Suppression{
+			ID: "AwsSolutions-SNS2",
+			Reason: "Encryption switched off for this environment (AlarmTopicProps.Encrypted=false): the topic carries " +
+				"alarm names, states and metric values only, never application data, and publishing is TLS-only",
+		})
 	}
 	for _, email := range p.Emails {
 		// The ID is the address, not its place in the list: reordering the list must not
@@ -150,8 +149,7 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 }
 
 func validate(scope constructs.Construct, id *string, p *AlarmTopicProps) error {
-	path := check.Path(scope, *id)
-	c := check.New("alarmtopic", path)
+	c := check.For("alarmtopic", scope, *id)
 	seen := map[string]bool{}
 	for i, email := range p.Emails {
 		if !validEmail(email) {

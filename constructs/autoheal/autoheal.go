@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/constructs/check"
 )
@@ -217,12 +216,12 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
 		},
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(this.InstanceRole, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM4"),
-		Reason: jsii.String("AmazonSSMManagedInstanceCore is AWS's maintained minimum for Session Manager, " +
-			"which replaces SSH keys on this host; a copy would drift from the agent's needs"),
-		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"},
-	}}, jsii.Bool(true))
+	check.Suppress(this.InstanceRole, check.Suppression{
+		ID: "AwsSolutions-IAM4",
+		Reason: "AmazonSSMManagedInstanceCore is AWS's maintained minimum for Session Manager, " +
+			"which replaces SSH keys on this host; a copy would drift from the agent's needs",
+		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"},
+	})
 	// Root access: the compose project's containers run as whatever user their images choose.
 	this.FileSystem.GrantRootAccess(this.InstanceRole)
 
@@ -409,8 +408,7 @@ var (
 )
 
 func validate(scope constructs.Construct, id *string, p *HostProps) error {
-	where := check.Path(scope, *id)
-	c := check.New("autoheal", where)
+	c := check.For("autoheal", scope, *id)
 	if !nameRe.MatchString(p.Name) {
 		c.Addf("Name %q must be 1 to 32 lowercase letters, digits and hyphens, starting with a letter", p.Name)
 	}

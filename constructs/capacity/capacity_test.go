@@ -10,7 +10,7 @@ import (
 
 	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/check"
-	"github.com/okiagari/okiagari/constructs/testenv"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

@@ -4,6 +4,9 @@
 //
 //	webservice "prod/Services/Web": StopTimeout 30s must be >= DeregistrationDelay 60s
 //
+// It also records cdk-nag suppressions as CloudFormation metadata (Suppress), so that constructs
+// carry the reasons for their accepted findings without importing cdk-nag.
+//
 // It is the one package every construct imports; a fork of a construct copies it too.
 package check
 
@@ -17,21 +20,34 @@ import (
 )
 
 // Problems is the list of validation problems of one construct. The zero value is not usable:
-// make one with New.
+// make one with New or For.
 type Problems struct {
-	prefix string
+	kind   string
+	scope  constructs.IConstruct
+	id     string
+	prefix string // "kind "path": ", worked out when the first problem is recorded
 	list   []string
 }
 
 // New starts a problem list for the construct of the given kind ("webservice") at the given
 // construct path ("prod/Services/Web").
 func New(kind, path string) *Problems {
-	return &Problems{prefix: fmt.Sprintf("%s %q: ", kind, path)}
+	return &Problems{kind: kind, prefix: fmt.Sprintf("%s %q: ", kind, path)}
+}
+
+// For starts a problem list for the construct of the given kind that will be created as id under
+// scope. The path is worked out only when a problem is recorded: valid props, the usual case,
+// cost no call into the CDK.
+func For(kind string, scope constructs.IConstruct, id string) *Problems {
+	return &Problems{kind: kind, scope: scope, id: id}
 }
 
 // Addf records one problem. The message should start with the field name and say what is
 // allowed: "DesiredCount must be >= 2, got 1".
 func (p *Problems) Addf(format string, args ...any) {
+	if p.prefix == "" {
+		p.prefix = fmt.Sprintf("%s %q: ", p.kind, Path(p.scope, p.id))
+	}
 	p.list = append(p.list, p.prefix+fmt.Sprintf(format, args...))
 }
 
@@ -63,8 +79,11 @@ func (p *Problems) Range(field string, v, lo, hi float64) {
 // ("prod/Services/Web"), for messages written before the construct exists (validation runs
 // first, so that invalid props create nothing).
 func Path(scope constructs.IConstruct, id string) string {
-	if scope != nil && *scope.Node().Path() != "" {
-		return *scope.Node().Path() + "/" + id
+	if scope == nil {
+		return id
+	}
+	if path := *scope.Node().Path(); path != "" {
+		return path + "/" + id
 	}
 	return id
 }

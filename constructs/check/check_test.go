@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -22,4 +23,33 @@ scaling "prod/Services/Web/Target": MaxCapacity must be >= 1, got 0`
 	if got := c.Err().Error(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+}
+
+// TestMergeSuppressions: the metadata is cdk-nag's own format, so cdk-nag applies it and prints
+// the reasons; existing suppressions are kept and duplicates dropped.
+func TestMergeSuppressions(t *testing.T) {
+	existing := map[string]any{"rules_to_suppress": []any{
+		map[string]any{"id": "AwsSolutions-S1", "reason": "a log bucket"},
+	}}
+	got := mergeSuppressions(existing, []Suppression{
+		{ID: "AwsSolutions-S1", Reason: "a log bucket"}, // already there
+		{ID: "AwsSolutions-IAM5", Reason: "no resource-level permissions", AppliesTo: []string{"Resource::*", `/^Resource::arn:.*-\?{6}$/`}},
+		{ID: "AwsSolutions-ECS2", Reason: "drain → stop"}, // beyond Latin-1: base64, as cdk-nag writes it
+	})
+	b, _ := json.Marshal(got)
+	want := `{"rules_to_suppress":[{"id":"AwsSolutions-S1","reason":"a log bucket"},` +
+		`{"applies_to":["Resource::*",{"regex":"/^Resource::arn:.*-\\?{6}$/"}],"id":"AwsSolutions-IAM5","reason":"no resource-level permissions"},` +
+		`{"id":"AwsSolutions-ECS2","is_reason_encoded":true,"reason":"ZHJhaW4g4oaSIHN0b3A="}]}`
+	if string(b) != want {
+		t.Errorf("got\n%s\nwant\n%s", b, want)
+	}
+}
+
+func TestSuppressionWithoutReasonPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a suppression without a reason was accepted")
+		}
+	}()
+	mergeSuppressions(nil, []Suppression{{ID: "AwsSolutions-IAM5", Reason: " "}})
 }

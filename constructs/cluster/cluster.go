@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/constructs/check"
 )
@@ -304,29 +303,29 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 	}
 	this.Cluster.AddDefaultCapacityProviderStrategy(&strategy)
 
-	cdknag.NagSuppressions_AddResourceSuppressions(this.InstanceRole, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("The ECS agent's permissions, as CDK grants them for a cluster's capacity: ecs:Submit* " +
+	check.SuppressPolicy(this.InstanceRole, check.Suppression{
+		ID: "AwsSolutions-IAM5",
+		Reason: "The ECS agent's permissions, as CDK grants them for a cluster's capacity: ecs:Submit* " +
 			"(SubmitTaskStateChange, SubmitContainerStateChange, SubmitAttachmentStateChanges) is limited to this cluster's ARN; " +
 			"ecs:Poll, ecs:StartTelemetrySession and ecs:UpdateContainerInstancesState take container-instance ARNs (two formats) " +
 			"and are narrowed by an ArnEquals ecs:cluster condition; ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken " +
 			"support no resource-level permissions; logs:CreateLogStream/PutLogEvents on * serve the awslogs driver of tasks " +
-			"without an execution role, whose log groups the cluster cannot know"),
-		AppliesTo: &[]any{"Action::ecs:Submit*", "Resource::*"},
-	}}, jsii.Bool(true))
-	cdknag.NagSuppressions_AddResourceSuppressions(this.AutoScalingGroup, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-AS3"),
-		Reason: jsii.String("The group is an ECS capacity provider: every launch and terminate is a managed-scaling " +
+			"without an execution role, whose log groups the cluster cannot know",
+		AppliesTo: []string{"Action::ecs:Submit*", "Resource::*"},
+	})
+	check.Suppress(this.AutoScalingGroup, check.Suppression{
+		ID: "AwsSolutions-AS3",
+		Reason: "The group is an ECS capacity provider: every launch and terminate is a managed-scaling " +
 			"decision recorded in the ECS and Auto Scaling activity history, and tasks are drained before any " +
 			"termination; per-instance notifications would page people about routine scaling. Failures that matter " +
-			"surface as service alarms (running tasks below desired)"),
-	}, {
-		Id: jsii.String("CdkNagValidationFailure"),
-		Reason: jsii.String("cdk-nag's EC26 reads the group's LaunchTemplate property, which a MixedInstancesPolicy group " +
+			"surface as service alarms (running tasks below desired)",
+	}, check.Suppression{
+		ID: "CdkNagValidationFailure",
+		Reason: "cdk-nag's EC26 reads the group's LaunchTemplate property, which a MixedInstancesPolicy group " +
 			"does not have, and throws; the launch template's only block device (the gp3 root volume) is encrypted, " +
-			"which this package's tests assert"),
-		AppliesTo: &[]any{"AwsSolutions-EC26"},
-	}}, jsii.Bool(true))
+			"which this package's tests assert",
+		AppliesTo: []string{"AwsSolutions-EC26"},
+	})
 	return this, nil
 }
 
@@ -339,8 +338,7 @@ var (
 )
 
 func validate(scope constructs.Construct, id *string, p *ClusterProps) error {
-	path := check.Path(scope, *id)
-	c := check.New("cluster", path)
+	c := check.For("cluster", scope, *id)
 
 	if p.Vpc == nil {
 		c.Addf("Vpc is required")

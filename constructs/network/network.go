@@ -155,8 +155,7 @@ func endpointID(name string) string {
 
 // validate checks p and returns the CIDR's prefix length.
 func validate(scope constructs.Construct, id *string, p *VpcProps) (int, error) {
-	path := check.Path(scope, *id)
-	c := check.New("network", path)
+	c := check.For("network", scope, *id)
 	azs := p.AvailabilityZones
 	if len(azs) < 2 {
 		c.Addf("AvailabilityZones must name at least 2 zones, got %d %q", len(azs), azs)

@@ -9,10 +9,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/okiagari/okiagari/constructs/check"
 	"github.com/okiagari/okiagari/constructs/pipeline"
-	"github.com/okiagari/okiagari/constructs/testenv"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 // fixture is what a pipeline needs from the rest of an environment: a repository and a few small
@@ -54,11 +54,11 @@ func newFixture(t testing.TB, stack awscdk.Stack, n int) fixture {
 			Threshold:         jsii.Number(85),
 			EvaluationPeriods: jsii.Number(3),
 		})
-		cdknag.NagSuppressions_AddResourceSuppressions(td.ObtainExecutionRole(), &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("Test fixture: CDK's ecr:GetAuthorizationToken grant, which has no resource-level permissions."),
-			AppliesTo: &[]any{"Resource::*"},
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(td.ObtainExecutionRole(), check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "Test fixture: CDK's ecr:GetAuthorizationToken grant, which has no resource-level permissions.",
+			AppliesTo: []string{"Resource::*"},
+		})
 		f.services = append(f.services, pipeline.Service{
 			Name:          name,
 			Service:       svc,

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/constructs/pipeline"
-	"github.com/okiagari/okiagari/constructs/testenv"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 func TestPipelineInvalid(t *testing.T) {

@@ -20,7 +20,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/okiagari/okiagari/constructs/check"
 )
 
 // Service is one ECS service the pipeline deploys the image to.
@@ -195,12 +196,12 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
 		}},
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(this.ArtifactBucket, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-S1"),
-		Reason: jsii.String("Only this pipeline's roles read and write the artifact bucket; the builds and " +
+	check.Suppress(this.ArtifactBucket, check.Suppression{
+		ID: "AwsSolutions-S1",
+		Reason: "Only this pipeline's roles read and write the artifact bucket; the builds and " +
 			"deployments that touch it are recorded by CodePipeline, CodeBuild and CloudTrail. A server " +
-			"access log bucket would itself need the same suppression."),
-	}}, jsii.Bool(true))
+			"access log bucket would itself need the same suppression.",
+	})
 
 	this.LogGroup = awslogs.NewLogGroup(c, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
@@ -233,10 +234,10 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 	// Lets the build skip a commit whose image is already in the repository (immutable tags
 	// refuse a second push of the same tag, e.g. when a failed deploy is retried from scratch).
 	p.Repository.Grant(this.Project, jsii.String("ecr:DescribeImages"))
-	cdknag.NagSuppressions_AddResourceSuppressions(this.Project, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-CB3"),
-		Reason: jsii.String("The project runs `docker build`, which needs the Docker daemon and therefore privileged mode."),
-	}}, jsii.Bool(true))
+	check.Suppress(this.Project, check.Suppression{
+		ID:     "AwsSolutions-CB3",
+		Reason: "The project runs `docker build`, which needs the Docker daemon and therefore privileged mode.",
+	})
 
 	this.Pipeline = awscodepipeline.NewPipeline(c, jsii.String("Resource"), &awscodepipeline.PipelineProps{
 		PipelineType: awscodepipeline.PipelineType_V2,
@@ -513,62 +514,62 @@ func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 		Actions:   jsii.Strings("kms:Decrypt"),
 		Resources: jsii.Strings(*this.ArtifactKey.KeyArn()),
 	}))
-	cdknag.NagSuppressions_AddResourceSuppressions(r, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level " +
+	check.SuppressPolicy(r, check.Suppression{
+		ID: "AwsSolutions-IAM5",
+		Reason: "ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level " +
 			"permissions (Resource * is the only form); ecs:ListTasks is limited to the services' clusters by its " +
 			"ecs:cluster condition; ecs:TagResource is limited to task definitions being " +
 			"registered (ecs:CreateAction); DescribeTasks covers the tasks of the services' own clusters; the " +
-			"image definitions are read from this pipeline's own artifact bucket."),
-		AppliesTo: &[]any{
+			"image definitions are read from this pipeline's own artifact bucket.",
+		AppliesTo: []string{
 			"Resource::*",
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task-definition\/\*$/`)},
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/<[A-Za-z0-9]+>\/\*$/`)},
+			`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task-definition\/\*$/`,
+			`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/<[A-Za-z0-9]+>\/\*$/`,
 			"Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*",
 		},
-	}}, jsii.Bool(true))
+	})
 }
 
 // suppressPipelineWildcards records why the grants CDK writes for the pipeline's and the build's
 // roles contain wildcards. Each finding is named exactly.
 func suppressPipelineWildcards(this *Pipeline) {
 	bucket := "Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*"
-	s3Actions := []any{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*"}
-	kmsActions := []any{"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"}
-	applies := append(append([]any{bucket}, s3Actions...), kmsActions...)
-	cdknag.NagSuppressions_AddResourceSuppressions(this.Pipeline.Role(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("CDK's grants on the pipeline's own artifact bucket and key: the object wildcard is the " +
+	s3Actions := []string{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*"}
+	kmsActions := []string{"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"}
+	applies := append(append([]string{bucket}, s3Actions...), kmsActions...)
+	check.SuppressPolicy(this.Pipeline.Role(), check.Suppression{
+		ID: "AwsSolutions-IAM5",
+		Reason: "CDK's grants on the pipeline's own artifact bucket and key: the object wildcard is the " +
 			"bucket's own objects, and the action wildcards are the S3 and KMS read/write families the pipeline " +
-			"needs to pass artifacts between stages."),
-		AppliesTo: &applies,
-	}}, jsii.Bool(true))
-	projectApplies := append(append([]any{
+			"needs to pass artifacts between stages.",
+		AppliesTo: applies,
+	})
+	projectApplies := append(append([]string{
 		bucket,
 		// ecr:GetAuthorizationToken supports no resource-level permissions.
 		"Resource::*",
 		// CDK also grants the project's default log group (/aws/codebuild/<project>), unused
 		// because the logs go to LogGroup; its streams are named per build.
-		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(this.Project) + `>:\*$/`)},
+		`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(this.Project) + `>:\*$/`,
 	}, s3Actions...), kmsActions...)
-	cdknag.NagSuppressions_AddResourceSuppressions(this.Project.Role(), &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Resource * is ecr:GetAuthorizationToken only, which supports no resource-level " +
+	check.SuppressPolicy(this.Project.Role(), check.Suppression{
+		ID: "AwsSolutions-IAM5",
+		Reason: "Resource * is ecr:GetAuthorizationToken only, which supports no resource-level " +
 			"permissions (pushes are limited to the one repository); the other wildcards are CDK's grants on the " +
-			"pipeline's own artifact bucket and key and on the streams of the project's default log group."),
-		AppliesTo: &projectApplies,
-	}}, jsii.Bool(true))
+			"pipeline's own artifact bucket and key and on the streams of the project's default log group.",
+		AppliesTo: projectApplies,
+	})
 	if r := this.ReleaseProject; r != nil {
-		releaseApplies := append(append([]any{
+		releaseApplies := append(append([]string{
 			bucket,
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(r) + `>:\*$/`)},
+			`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(r) + `>:\*$/`,
 		}, s3Actions...), kmsActions...)
-		cdknag.NagSuppressions_AddResourceSuppressions(r.Role(), &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("CDK's grants on the pipeline's own artifact bucket and key (the project's input) and on " +
-				"the streams of the project's default log group; the one write it makes is to the release parameter."),
-			AppliesTo: &releaseApplies,
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(r.Role(), check.Suppression{
+			ID: "AwsSolutions-IAM5",
+			Reason: "CDK's grants on the pipeline's own artifact bucket and key (the project's input) and on " +
+				"the streams of the project's default log group; the one write it makes is to the release parameter.",
+			AppliesTo: releaseApplies,
+		})
 	}
 }
 

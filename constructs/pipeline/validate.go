@@ -25,8 +25,7 @@ const maxBakeRules = 5
 
 // validate checks p after defaults were applied.
 func validate(scope constructs.Construct, id *string, p *PipelineProps) error {
-	path := check.Path(scope, *id)
-	c := check.New("pipeline", path)
+	c := check.For("pipeline", scope, *id)
 	if !environmentName.MatchString(p.EnvironmentName) {
 		c.Addf("EnvironmentName %q must be 1 to 32 letters, digits or hyphens", p.EnvironmentName)
 	}

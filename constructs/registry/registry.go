@@ -167,8 +167,7 @@ func ConstructID(name string) string {
 }
 
 func validate(scope constructs.Construct, id *string, p *RegistryProps) error {
-	path := check.Path(scope, *id)
-	c := check.New("registry", path)
+	c := check.For("registry", scope, *id)
 	if len(p.RepositoryNames) == 0 {
 		c.Addf("RepositoryNames must name at least one repository")
 	}

@@ -57,7 +57,7 @@ func NewServiceTarget(scope constructs.Construct, id *string, service awsecs.IBa
 	if props != nil {
 		p = *props
 	}
-	c := check.New("scaling", check.Path(scope, *id))
+	c := check.For("scaling", scope, *id)
 	if service == nil {
 		c.Addf("service must be set")
 	}
@@ -163,7 +163,7 @@ func TrackMemory(target appscaling.ScalableTarget, id *string, props *TrackingPr
 // must already be attached to a load balancer.
 func TrackRequestCount(target appscaling.ScalableTarget, id *string, targetGroup elbv2.ApplicationTargetGroup, props *TrackingProps) (appscaling.TargetTrackingScalingPolicy, error) {
 	if targetGroup == nil {
-		c := check.New("scaling", check.Path(target, *id))
+		c := check.For("scaling", target, *id)
 		c.Addf("targetGroup must be set")
 		return nil, c.Err()
 	}
@@ -175,7 +175,7 @@ func trackPredefined(target appscaling.ScalableTarget, id *string, props *Tracki
 	if props != nil {
 		p = *props
 	}
-	c := check.New("scaling", check.Path(target, *id))
+	c := check.For("scaling", target, *id)
 	if tg == nil {
 		p = p.withDefaults(ptr(DefaultTargetPercent))
 		c.Range("Target", *p.Target, 1, 100)
@@ -247,7 +247,7 @@ func TrackMetricMath(target appscaling.ScalableTarget, id *string, props *Metric
 	if p.Label == nil {
 		p.Label = jsii.String("scaling metric")
 	}
-	c := check.New("scaling", check.Path(target, *id))
+	c := check.For("scaling", target, *id)
 	ids := make([]string, 0, len(p.Metrics))
 	for k := range p.Metrics {
 		ids = append(ids, k)
@@ -405,7 +405,7 @@ func AddStep(target appscaling.ScalableTarget, id *string, props *StepProps) (*S
 	if props != nil && props.EvaluationPeriods != nil && props.DatapointsToAlarm == nil && *p.DatapointsToAlarm > *p.EvaluationPeriods {
 		p.DatapointsToAlarm = p.EvaluationPeriods
 	}
-	c := check.New("scaling", check.Path(target, *id))
+	c := check.For("scaling", target, *id)
 	if p.Metric == nil {
 		c.Addf("Metric must be set")
 	}
@@ -506,7 +506,7 @@ func Schedule(target appscaling.ScalableTarget, id *string, props *ScheduleProps
 	if p.TimeZone == nil {
 		p.TimeZone = jsii.String("UTC")
 	}
-	c := check.New("scaling", check.Path(target, *id))
+	c := check.For("scaling", target, *id)
 	ValidateSchedule(c, "", p)
 	if err := c.Err(); err != nil {
 		return err

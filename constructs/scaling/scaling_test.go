@@ -13,7 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/constructs/scaling"
-	"github.com/okiagari/okiagari/constructs/testenv"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

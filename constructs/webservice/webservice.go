@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/check"
@@ -112,8 +111,7 @@ func (a Alarms) All() []awscloudwatch.Alarm {
 // invalid.
 func NewService(scope constructs.Construct, id *string, props *ServiceProps) (*Service, error) {
 	p := overlay(props)
-	path := check.Path(scope, *id)
-	c := check.New("webservice", path)
+	c := check.For("webservice", scope, *id)
 	k := validate(c, &p, stackRegion(scope))
 	if err := c.Err(); err != nil {
 		return nil, err
@@ -144,20 +142,20 @@ func (this *Service) loadBalancer(s constructs.Construct, p *ServiceProps) {
 			Expiration: awscdk.Duration_Days(jsii.Number(p.AccessLogExpiration.Hours() / 24)),
 		}},
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(this.AccessLogBucket, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-S1"),
-		Reason: jsii.String("This bucket holds access logs; logging its own access would need another log bucket, whose access would need logging in turn."),
-	}}, jsii.Bool(true))
+	check.Suppress(this.AccessLogBucket, check.Suppression{
+		ID:     "AwsSolutions-S1",
+		Reason: "This bucket holds access logs; logging its own access would need another log bucket, whose access would need logging in turn.",
+	})
 
 	this.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(s, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
 		Description:      jsii.String(fmt.Sprintf("Load balancer of %s: HTTP(S) from the internet, to the tasks", p.Name)),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(this.LoadBalancerSecurityGroup, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-EC23"),
-		Reason: jsii.String("A public web service's load balancer accepts HTTP and HTTPS from anywhere; HTTP only redirects to HTTPS when a certificate is configured."),
-	}}, jsii.Bool(true))
+	check.Suppress(this.LoadBalancerSecurityGroup, check.Suppression{
+		ID:     "AwsSolutions-EC23",
+		Reason: "A public web service's load balancer accepts HTTP and HTTPS from anywhere; HTTP only redirects to HTTPS when a certificate is configured.",
+	})
 
 	this.LoadBalancer = elbv2.NewApplicationLoadBalancer(s, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
@@ -289,10 +287,10 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 	this.Container = td.AddContainer(jsii.String(p.Name), opts)
 	if len(p.Environment) > 0 || ec2 {
 		// CDK itself sets AWS_REGION on the containers of EC2 task definitions.
-		cdknag.NagSuppressions_AddResourceSuppressions(td, &[]*cdknag.NagPackSuppression{{
-			Id:     jsii.String("AwsSolutions-ECS2"),
-			Reason: jsii.String("Environment holds non-secret configuration only (and AWS_REGION, which CDK sets on EC2 containers); secrets are injected from SSM and Secrets Manager."),
-		}}, jsii.Bool(true))
+		check.Suppress(td, check.Suppression{
+			ID:     "AwsSolutions-ECS2",
+			Reason: "Environment holds non-secret configuration only (and AWS_REGION, which CDK sets on EC2 containers); secrets are injected from SSM and Secrets Manager.",
+		})
 	}
 
 	if *p.XRay {
@@ -313,11 +311,11 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 				"xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"),
 			Resources: jsii.Strings("*"),
 		}))
-		cdknag.NagSuppressions_AddResourceSuppressions(td.TaskRole(), &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("X-Ray's trace and sampling actions support no resource-level permissions (the managed AWSXRayDaemonWriteAccess policy also grants them on *)."),
-			AppliesTo: &[]any{jsii.String("Resource::*")},
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(td.TaskRole(), check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "X-Ray's trace and sampling actions support no resource-level permissions (the managed AWSXRayDaemonWriteAccess policy also grants them on *).",
+			AppliesTo: []string{"Resource::*"},
+		})
 	}
 }
 
@@ -383,27 +381,27 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 		"kind": "webservice", "name": p.Name, "peakTasks": p.PeakTasks, "staticStability": *p.StaticStability,
 	})
 	if *p.EnableExec {
-		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.TaskRole(), &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("ECS Exec's ssmmessages channel actions support no resource-level permissions."),
-			AppliesTo: &[]any{jsii.String("Resource::*")},
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(this.TaskDefinition.TaskRole(), check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "ECS Exec's ssmmessages channel actions support no resource-level permissions.",
+			AppliesTo: []string{"Resource::*"},
+		})
 	}
 	if p.Repository != nil {
-		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.ObtainExecutionRole(), &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("ecr:GetAuthorizationToken supports no resource-level permissions; the pull actions are scoped to the repository."),
-			AppliesTo: &[]any{jsii.String("Resource::*")},
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(this.TaskDefinition.ObtainExecutionRole(), check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "ecr:GetAuthorizationToken supports no resource-level permissions; the pull actions are scoped to the repository.",
+			AppliesTo: []string{"Resource::*"},
+		})
 	}
 	if len(p.SecretsManagerSecrets) > 0 {
 		// A secret referenced by name is granted as name-?????? (Secrets Manager appends six
 		// random characters to every secret's ARN).
-		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.ObtainExecutionRole(), &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("Secrets referenced by name are matched by the six random characters Secrets Manager appends to their ARN."),
-			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*-\?\?\?\?\?\?$/`)}},
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(this.TaskDefinition.ObtainExecutionRole(), check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "Secrets referenced by name are matched by the six random characters Secrets Manager appends to their ARN.",
+			AppliesTo: []string{`/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*-\?\?\?\?\?\?$/`},
+		})
 	}
 	if spot := hasProvider(p.CapacityProviders, FargateSpot); spot && *p.DeregistrationDelay+*p.StopTimeout > 120*time.Second {
 		awscdk.Annotations_Of(this.Service).AddWarningV2(jsii.String("okiagari:webservice:spotDrain"), jsii.String(fmt.Sprintf(

@@ -13,8 +13,7 @@ import (
 
 // validate checks p and reports whether the strategy runs the tasks on EC2.
 func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, error) {
-	path := check.Path(scope, *id)
-	c := check.New("worker", path)
+	c := check.For("worker", scope, *id)
 	if *p.Name == "" {
 		c.Addf("Name must not be empty")
 	}

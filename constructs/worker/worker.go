@@ -20,9 +20,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/okiagari/okiagari/constructs/capacity"
+	"github.com/okiagari/okiagari/constructs/check"
 	"github.com/okiagari/okiagari/constructs/scaling"
 )
 
@@ -390,16 +390,16 @@ func (this *Worker) newTaskDefinition(p *WorkerProps, ec2Mode bool) {
 	}
 	this.Container = this.TaskDefinition.AddContainer(jsii.String("Worker"), opts)
 
-	cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-ECS2"),
-		Reason: jsii.String("Environment holds non-secret settings such as the queue URL; secrets go through WorkerProps.Secrets."),
-	}}, jsii.Bool(true))
+	check.Suppress(this.TaskDefinition, check.Suppression{
+		ID:     "AwsSolutions-ECS2",
+		Reason: "Environment holds non-secret settings such as the queue URL; secrets go through WorkerProps.Secrets.",
+	})
 	if p.Repository != nil {
-		cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.ObtainExecutionRole(), &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("ecr:GetAuthorizationToken has no resource-level permissions; the image pull itself is scoped to the repository."),
-			AppliesTo: &[]any{jsii.String("Resource::*")},
-		}}, jsii.Bool(true))
+		check.SuppressPolicy(this.TaskDefinition.ObtainExecutionRole(), check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "ecr:GetAuthorizationToken has no resource-level permissions; the image pull itself is scoped to the repository.",
+			AppliesTo: []string{"Resource::*"},
+		})
 	}
 }
 
@@ -468,13 +468,11 @@ func (this *Worker) grantTaskRole(p *WorkerProps) {
 		Actions:   jsii.Strings("ecs:UpdateTaskProtection", "ecs:GetTaskProtection"),
 		Resources: jsii.Strings(*taskArns),
 	}))
-	cdknag.NagSuppressions_AddResourceSuppressions(this.TaskDefinition.TaskRole(), &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Task IDs are not known before the tasks start; task protection is scoped to the tasks of this cluster."),
-		AppliesTo: &[]any{&cdknag.RegexAppliesTo{
-			Regex: jsii.String(`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/[^/]+\/\*$/`),
-		}},
-	}}, jsii.Bool(true))
+	check.SuppressPolicy(this.TaskDefinition.TaskRole(), check.Suppression{
+		ID:     "AwsSolutions-IAM5",
+		Reason: "Task IDs are not known before the tasks start; task protection is scoped to the tasks of this cluster.",
+		AppliesTo: []string{`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/[^/]+\/\*$/`},
+	})
 }
 
 // BacklogExpression is the backlog per task. With no task running it is the whole backlog

