@@ -269,7 +269,7 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 	type group struct {
 		n, metrics, highRes, tracking int
 	}
-	alarms, logs, keys := map[string]*group{}, map[string]*group{}, map[string]*group{}
+	alarms, logs, keys, nats := map[string]*group{}, map[string]*group{}, map[string]*group{}, map[string]*group{}
 	get := func(m map[string]*group, owner string) *group {
 		if m[owner] == nil {
 			m[owner] = &group{}
@@ -305,12 +305,7 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 			lcu := p.as.ALBLCUs.Value
 			add(p.fixed("ALB capacity units (LCU)", "alb.lcuHour", lcu*h, fmt.Sprintf("%s LCU × %s h", num(lcu), num(h)), "albLCUs"))
 		case "AWS::EC2::NatGateway":
-			add(p.fixed("NAT gateway", "natGateway.hour", h, fmt.Sprintf("1 × %s h", num(h))))
-			if !p.dataItems["nat"] {
-				p.dataItems["nat"] = true
-				gb := p.as.NATDataGBPerMonth.Value
-				add(p.fixed("NAT data processed", "natGateway.gb", gb, fmt.Sprintf("%s GB", num(gb)), "natDataGBPerMonth"))
-			}
+			get(nats, owner).n++
 		case "AWS::EC2::VPCEndpoint":
 			if t, _ := p.e.str(st, r.Properties["VpcEndpointType"]); t != "Interface" {
 				continue // gateway endpoints (S3, DynamoDB) are free
@@ -354,6 +349,15 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 			get(logs, owner).n++
 		case "AWS::KMS::Key":
 			get(keys, owner).n++
+		}
+	}
+	for _, owner := range sortedKeys(nats) {
+		n := float64(nats[owner].n)
+		out = append(out, ownedItem{owner, p.fixed("NAT gateways", "natGateway.hour", n*h, fmt.Sprintf("%s × %s h", num(n), num(h)))})
+		if !p.dataItems["nat"] {
+			p.dataItems["nat"] = true
+			gb := p.as.NATDataGBPerMonth.Value
+			out = append(out, ownedItem{owner, p.fixed("NAT data processed", "natGateway.gb", gb, fmt.Sprintf("%s GB", num(gb)), "natDataGBPerMonth")})
 		}
 	}
 	for _, owner := range sortedKeys(alarms) {

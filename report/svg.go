@@ -171,11 +171,27 @@ func ArchitectureSVG(t *Topology, lostAZ string) string {
 	}
 	y += 34
 
-	// Bands.
-	for _, tier := range t.Tiers {
-		var rows []row
+	// Bands. Subnets without CDK's tier tags form one tier, which then holds everything; a
+	// template without subnets still gets one band, so every workload is drawn.
+	tiers := t.Tiers
+	if len(tiers) == 0 {
+		tiers = []Tier{{Name: "Subnets", CIDRs: map[string]string{}}}
+	}
+	publicTier, privateTier := tiers[0].Name, tiers[0].Name
+	for _, tier := range tiers {
 		switch tier.Name {
 		case "Public":
+			publicTier = "Public"
+		case "Private":
+			privateTier = "Private"
+		}
+	}
+	if publicTier != "Public" {
+		publicTier = privateTier
+	}
+	for _, tier := range tiers {
+		var rows []row
+		if tier.Name == publicTier {
 			if len(t.NATs) > 0 {
 				rows = append(rows, chipRow("NAT gateways", "egress for the private subnets", func(az string) []string {
 					if az == lostAZ || t.NATs[az] == 0 {
@@ -193,7 +209,8 @@ func ArchitectureSVG(t *Topology, lostAZ string) string {
 					return []string{"ALB node"}
 				}, "alb"))
 			}
-		case "Private":
+		}
+		if tier.Name == privateTier {
 			if len(t.Endpoints) > 0 {
 				rows = append(rows, chipRow("Interface endpoints", "ECR, logs … without NAT", func(az string) []string {
 					var out []string
