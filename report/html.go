@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -25,7 +26,7 @@ func WriteHTML(w io.Writer, a *Assembly, r *Report, tables map[string]PriceTable
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
 	p("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>okiagari: architecture, resilience and cost</title>\n<style>%s</style>\n</head>\n<body>\n", pageCSS)
-	p("<header><h1>okiagari</h1><p>Each environment of <code>%s</code> as its templates will deploy it: what runs in each availability zone, what is left when one is lost, how fast it recovers, and what it costs a month.</p>", esc(a.Dir))
+	p("<header><h1>okiagari</h1><p>Each environment of <code>%s</code> as its templates will deploy it: what runs in each availability zone, what is left when one is lost, how fast it recovers, and what it costs a month.</p>", esc(filepath.Base(a.Dir)))
 	p("<nav>")
 	for _, e := range r.Environments {
 		p("<a href=\"#env-%s\">%s</a> ", cssID(e.Name), esc(e.Name))
@@ -65,7 +66,7 @@ func WriteHTML(w io.Writer, a *Assembly, r *Report, tables map[string]PriceTable
 		p("</section>\n")
 	}
 	writePrices(&b, tables, regions, as)
-	p("<footer>Written by <code>go run ./bin report --html</code> from the templates alone. Floor and peak: %s; %s.</footer>\n</body>\n</html>\n", esc(FloorMeans), esc(PeakMeans))
+	p("<footer>Written by <code>go run ./bin report --html</code> from the templates alone. %s; %s.</footer>\n</body>\n</html>\n", esc(FloorMeans), esc(PeakMeans))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -175,7 +176,11 @@ func writeZoneLost(b *strings.Builder, t *Topology, lost string) {
 		}
 		cls, verdict := "ok", "enough"
 		if left < need {
-			cls, verdict = "bad", fmt.Sprintf("short by %d", need-left)
+			// Only a web service's peak is gated; a worker below its floor catches up on its queue.
+			cls, verdict = "warn", fmt.Sprintf("short by %d", need-left)
+			if s.Kind == KindWebService {
+				cls = "bad"
+			}
 		}
 		p("<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d (%s)</td><td class=\"%s\">%s</td></tr>", esc(s.Name), s.Floor, in, left, need, esc(what), cls, verdict)
 	}
@@ -247,7 +252,7 @@ func writeCost(b *strings.Builder, er EnvironmentReport) {
 		return
 	}
 	id := cssID(er.Name)
-	p("<p class=\"dim\">US dollars a month (730 h), no free tier, no Savings Plans. <b>Floor</b>: %s. <b>Peak</b>: %s. Items marked <span class=\"as\">assumed</span> rest on a usage assumption you can change.</p>", esc(FloorMeans), esc(PeakMeans))
+	p("<p class=\"dim\">US dollars a month (730 h), no free tier, no Savings Plans. %s. %s. Items marked <span class=\"as\">assumed</span> rest on a usage assumption you can change.</p>", esc(FloorMeans), esc(PeakMeans))
 	p("<table class=\"cost\" id=\"cost-%s\"><tr><th>item</th><th>floor</th><th class=\"num\">$ floor</th><th>peak</th><th class=\"num\">$ peak</th></tr>", id)
 	itemRow := func(it CostItem) {
 		tag := ""
