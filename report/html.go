@@ -152,7 +152,7 @@ func writeCards(b *strings.Builder, er EnvironmentReport, t *Topology) {
 func legend() string {
 	var b strings.Builder
 	b.WriteString("<p class=\"legend\">")
-	for _, k := range []string{"fargate", "fargate-spot", "ec2-ondemand", "ec2-spot", "autoheal"} {
+	for _, k := range []string{"fargate", "fargate-spot", "ec2", "ec2-ondemand", "ec2-spot", "autoheal"} {
 		fmt.Fprintf(&b, "<span><span class=\"sw\" style=\"background:%s\"></span>%s</span> ", slotColour[k], slotLabel[k])
 	}
 	b.WriteString("<span><span class=\"sw dashed\"></span>only at the peak</span> <span>one square = one task or instance; filled squares run at the floor</span></p>")
