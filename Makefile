@@ -24,7 +24,7 @@ endif
 
 CDK := npx --no-install cdk
 
-.PHONY: tools synth test lint report bench clean
+.PHONY: tools synth test lint report report-png bench clean
 
 tools: node_modules/.installed $(NODE_TARGET) .tools/go-modules ## install Node, the CDK CLI and Go modules
 
@@ -46,6 +46,9 @@ synth: tools ## synthesize every environment into cdk.out (CloudFormation valida
 
 report: ## print the resilience report of cdk.out
 	scripts/app report cdk.out
+
+report-png: ## render cdk.out/okiagari-report.html in headless Chromium (installed if missing); fails on a browser error, a network fetch or a blank page
+	scripts/report-png cdk.out
 
 test: tools lint ## the whole test suite
 	CDK_VALIDATION=false go test ./...

@@ -8,12 +8,15 @@
 //	go run ./bin -c env=prod     # one environment
 //	go run ./bin -c nag=off      # without cdk-nag (quicker; the tests and CI always run it)
 //	go run ./bin report [DIR]    # print the resilience report of an assembly (default cdk.out)
+//	go run ./bin report --html [--assumptions FILE] [--env NAME] [DIR]
+//	                             # only write DIR/okiagari-report.html (and the JSON)
 //
 // Bad configuration prints one line per problem and exits 1 before anything is synthesized.
 // cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1
 // (`-c nag=off` skips them for a quicker synth; the tests always run them). After
 // synthesis the resilience report (package report) is computed from the templates and written to
-// DIR/resilience-report.json; a gate that fails in a production environment exits 1.
+// DIR/resilience-report.json, with the monthly cost at floor and at peak, and drawn as one page,
+// DIR/okiagari-report.html; a gate that fails in a production environment exits 1.
 package main
 
 import (
@@ -35,11 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "report" {
-		dir := "cdk.out"
-		if len(os.Args) > 2 {
-			dir = os.Args[2]
-		}
-		os.Exit(resilience(dir, true))
+		os.Exit(reportCommand(os.Args[2:]))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -100,6 +99,9 @@ func resilience(dir string, table bool) int {
 		return fail(err) // "report: read cloud assembly: ..."
 	}
 	r := report.Build(a, report.TemplateSettings(a))
+	if err := writePage(a, r, dir, costAssumptions); err != nil {
+		return fail(err)
+	}
 	f, err := os.Create(filepath.Join(dir, "resilience-report.json"))
 	if err != nil {
 		return fail(fmt.Errorf("resilience report: %w", err))
@@ -207,7 +209,7 @@ func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
 	return errs
 }
 
-const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [DIR]"
+const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [--html] [--assumptions FILE] [--env NAME] [DIR]"
 
 // stderr is where okiagari prints; os.Stderr itself is silenced while jsii shuts down.
 var stderr = os.Stderr

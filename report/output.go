@@ -19,6 +19,8 @@ type EnvironmentReport struct {
 	Thresholds Thresholds `json:"thresholds"`
 	Workloads  []Workload `json:"workloads"`
 	Findings   []Finding  `json:"findings"`
+	// Cost is the monthly cost at floor and at peak (Report.AddCosts); nil until priced.
+	Cost *EnvironmentCost `json:"cost,omitempty"`
 }
 
 // Settings say how an environment is gated: whether it is production, and its thresholds.
