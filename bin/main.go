@@ -27,7 +27,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/cdkjson"
@@ -84,10 +83,15 @@ func run(args []string) (code int) {
 		stacks.CheckNag(built)
 	}
 	asm := app.Synth(nil)
-	if errs := annotations(asm, !underCLI); len(errs) > 0 {
+	dir := *asm.Directory()
+	errs, err := annotations(dir, !underCLI)
+	if err != nil {
+		return fail(err)
+	}
+	if len(errs) > 0 {
 		return fail(fmt.Errorf("%s\n%d error annotation(s): fix them, or suppress a cdk-nag finding with a specific reason", strings.Join(errs, "\n"), len(errs)))
 	}
-	return resilience(*asm.Directory(), false)
+	return resilience(dir, false)
 }
 
 // resilience computes the resilience report of the assembly in dir from its templates, writes
@@ -187,26 +191,6 @@ func nagEnabled(ctx map[string]any) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("-c %s=%v: want on (the default: cdk-nag's AwsSolutions checks gate the synth) or off", NagKey, v)
-}
-
-// annotations returns the error annotations of every stack in the assembly ("path: message"),
-// and prints the warnings when asked (the CLI prints them itself).
-func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
-	var errs []string
-	for _, stack := range *asm.StacksRecursively() {
-		for _, m := range *stack.Messages() {
-			line := fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data)
-			switch m.Level {
-			case cxapi.SynthesisMessageLevel_ERROR:
-				errs = append(errs, line)
-			case cxapi.SynthesisMessageLevel_WARNING:
-				if printWarnings {
-					fmt.Fprintln(stderr, "warning:", line)
-				}
-			}
-		}
-	}
-	return errs
 }
 
 const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [--html] [--assumptions FILE] [--env NAME] [DIR]"

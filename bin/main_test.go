@@ -34,7 +34,10 @@ func TestAnnotationsFailTheApp(t *testing.T) {
 	awscdk.Annotations_Of(stack).AddError(jsii.String("a construct's own error"))
 	awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("okiagari:test"), jsii.String("only a warning"))
 
-	errs := annotations(app.Synth(nil), false)
+	errs, err := annotations(*app.Synth(nil).Directory(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	joined := strings.Join(errs, "\n")
 	for _, want := range []string{"AwsSolutions-SQS3", "AwsSolutions-SQS4", "a construct's own error"} {
 		if !strings.Contains(joined, want) {
@@ -52,7 +55,7 @@ func TestClean(t *testing.T) {
 	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{}), nil)
 	stack := awscdk.NewStack(stage, jsii.String("Clean"), nil)
 	awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Handle"), nil) // no rule applies to it
-	if errs := annotations(app.Synth(nil), false); len(errs) != 0 {
+	if errs, err := annotations(*app.Synth(nil).Directory(), false); err != nil || len(errs) != 0 {
 		t.Errorf("an empty stack has errors: %v", errs)
 	}
 }

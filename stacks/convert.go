@@ -3,14 +3,13 @@ package stacks
 import (
 	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/config"
 	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/registry"
+	"github.com/okiagari/okiagari/constructs/scaling"
 )
 
 // Conversions from config values (whole seconds, day counts) to construct props. nil stays nil:
@@ -61,20 +60,12 @@ func constructID(name string) string {
 
 // customMetrics is one metric the application publishes, for scaling.TrackMetricMath without an
 // expression.
-func customMetrics(namespace, name string, dims map[string]string, statistic string) map[string]awscloudwatch.IMetric {
+func customMetrics(namespace, name string, dims map[string]string, statistic string) map[string]scaling.Stat {
 	dm := map[string]*string{}
 	for k, v := range dims {
 		dm[k] = jsii.String(v)
 	}
-	if statistic == "" {
-		statistic = "Average"
-	}
-	return map[string]awscloudwatch.IMetric{
-		"m": awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String(namespace), MetricName: jsii.String(name), DimensionsMap: &dm,
-			Statistic: jsii.String(statistic), Period: awscdk.Duration_Minutes(jsii.Number(1)),
-		}),
-	}
+	return map[string]scaling.Stat{"m": {Namespace: namespace, MetricName: name, Dimensions: dm, Statistic: statistic}}
 }
 
 // providerName resolves the config's "EC2" to the platform's EC2 capacity provider name.

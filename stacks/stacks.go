@@ -78,12 +78,10 @@ func newStack(scope constructs.Construct, id string, env config.Environment, des
 		TerminationProtection: jsii.Bool(env.Production),
 	})
 	// A plain map: jsii passes Go structs it does not know as opaque references.
-	stack.TemplateOptions().SetMetadata(&map[string]any{
-		report.MetadataKey: map[string]any{
-			"environment":               env.Name,
-			"production":                env.Production,
-			"minPeakAfterAzLossPercent": *env.Resilience.MinPeakAfterAZLossPercent,
-		},
+	stack.AddMetadata(jsii.String(report.MetadataKey), map[string]any{
+		"environment":               env.Name,
+		"production":                env.Production,
+		"minPeakAfterAzLossPercent": *env.Resilience.MinPeakAfterAZLossPercent,
 	})
 	return stack
 }

@@ -66,6 +66,7 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 
 	this := &AlarmTopic{Construct: constructs.NewConstruct(scope, id)}
 	c := this.Construct
+	stack := awscdk.Stack_Of(c)
 	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
 	if *p.Encrypted {
 		this.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
@@ -74,7 +75,7 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 			// The key protects messages only while SNS delivers them; SNS stores nothing, so a
 			// deleted stack leaves nothing behind that the key would still be needed for.
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-			PendingWindow: awscdk.Duration_Days(jsii.Number(7)),
+			PendingWindow: check.Days(7),
 		})
 		// CloudWatch publishes as its service principal, which must be able to make the data key
 		// the encrypted topic asks the publisher for; without this every alarm action fails with
@@ -90,7 +91,6 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 		// without this statement they are dropped silently. The role is named in a condition,
 		// not as the principal, because it exists only once the account's first group does and
 		// KMS refuses a key policy naming a principal that does not exist.
-		stack := awscdk.Stack_Of(c)
 		this.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("AllowAutoScalingNotifications"),
 			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
@@ -114,7 +114,6 @@ func NewAlarmTopic(scope constructs.Construct, id *string, props *AlarmTopicProp
 	})
 	// A topic policy replaces SNS's default one, which is what let CloudWatch publish; say it
 	// again, for this account's alarms only.
-	stack := awscdk.Stack_Of(c)
 	this.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchAlarms"),
 		Principals: &[]awsiam.IPrincipal{cloudwatch},

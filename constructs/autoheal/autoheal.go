@@ -259,7 +259,7 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		}},
 	})
 
-	grace := awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGracePeriod.Seconds()))
+	grace := check.Seconds(p.HealthCheckGracePeriod.Seconds())
 	healthChecks := awsautoscaling.HealthChecks_Ec2(&awsautoscaling.Ec2HealthChecksOptions{GracePeriod: grace})
 	if *p.ElbHealthCheck {
 		healthChecks = awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
@@ -275,7 +275,7 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		MaxCapacity:     jsii.Number(1),
 		DesiredCapacity: jsii.Number(1),
 		HealthChecks:    healthChecks,
-		Cooldown:        awscdk.Duration_Seconds(jsii.Number(p.Cooldown.Seconds())),
+		Cooldown:        check.Seconds(p.Cooldown.Seconds()),
 		// Terminate before launch when replacing an unhealthy instance or refreshing: never two
 		// writers on the file system, not even for a minute.
 		MinHealthyPercentage: jsii.Number(0),
@@ -323,7 +323,7 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 			DimensionsMap: &map[string]*string{"AutoScalingGroupName": this.AutoScalingGroup.AutoScalingGroupName()},
 			// Maximum: a minute counts as down only when no instance was in service at all.
 			Statistic: jsii.String("Maximum"),
-			Period:    awscdk.Duration_Minutes(jsii.Number(1)),
+			Period:    check.Minutes(1),
 		}),
 		Threshold:          jsii.Number(1),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,

@@ -29,8 +29,16 @@ type Suppression struct {
 // nagKey is the CloudFormation metadata key cdk-nag reads suppressions from.
 const nagKey = "cdk_nag"
 
+// recorded holds what Suppress has written per resource, so that a second suppression on the same
+// resource merges here instead of reading the metadata back through jsii (jsii hands out one Go
+// value per CDK object, so the resource itself is the key).
+var recorded = map[awscdk.CfnResource]any{}
+
 // Suppress records rules on the CloudFormation resource of c: the default child of an L2
-// construct (its L1), or c itself when it is an L1. It merges with suppressions already there.
+// construct (its L1), or c itself when it is an L1. It merges with what Suppress recorded there
+// before; cdk-nag's own NagSuppressions, used afterwards, merges with it too. (Suppressions that
+// cdk-nag's NagSuppressions wrote on the resource before the first Suppress are replaced: a
+// construct suppresses on resources it has just created, which nothing else has touched yet.)
 // It panics when there is no such resource: suppressing a finding on nothing is a bug.
 func Suppress(c constructs.IConstruct, rules ...Suppression) {
 	res := c
@@ -41,7 +49,9 @@ func Suppress(c constructs.IConstruct, rules ...Suppression) {
 	if !ok {
 		panic("check.Suppress: " + *c.Node().Path() + " is not a CloudFormation resource and has none as its default child")
 	}
-	cfn.AddMetadata(jsii.String(nagKey), mergeSuppressions(cfn.GetMetadata(jsii.String(nagKey)), rules))
+	merged := mergeSuppressions(recorded[cfn], rules)
+	recorded[cfn] = merged
+	cfn.AddMetadata(jsii.String(nagKey), merged)
 }
 
 // SuppressPolicy records rules on the default policy of role: the AWS::IAM::Policy that holds

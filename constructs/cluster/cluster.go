@@ -281,7 +281,7 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 	// Spot draining: the agent marks its own instance DRAINING. CDK's policy lacks this action;
 	// container-instance ARNs come in two formats, so the resource is "*" narrowed by the cluster
 	// condition (as CDK's own drain hook does it).
-	this.InstanceRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	this.InstanceRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:    jsii.Strings("ecs:UpdateContainerInstancesState"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"ArnEquals": map[string]any{"ecs:cluster": this.Cluster.ClusterArn()}},

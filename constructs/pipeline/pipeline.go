@@ -140,6 +140,8 @@ type Pipeline struct {
 	DeployRole awsiam.Role
 	// LogGroup receives the build logs; retained.
 	LogGroup awslogs.LogGroup
+
+	bucketFinding string // see bucketObjects
 }
 
 // NewPipeline creates the pipeline. It returns an error, and creates nothing, when props are
@@ -192,8 +194,8 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 		// Current objects stay: a stage rollback re-uses the artifacts of the execution it returns
 		// to. Only overwritten versions and abandoned uploads go.
 		LifecycleRules: &[]*awss3.LifecycleRule{{
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+			NoncurrentVersionExpiration:         check.Days(30),
+			AbortIncompleteMultipartUploadAfter: check.Days(7),
 		}},
 	})
 	check.Suppress(this.ArtifactBucket, check.Suppression{
@@ -228,7 +230,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 		Logging: &awscodebuild.LoggingOptions{
 			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: this.LogGroup},
 		},
-		Timeout: awscdk.Duration_Minutes(jsii.Number(60)),
+		Timeout: check.Minutes(60),
 	})
 	p.Repository.GrantPullPush(this.Project)
 	// Lets the build skip a commit whose image is already in the repository (immutable tags
@@ -250,7 +252,9 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 		UsePipelineRoleForActions: jsii.Bool(true),
 		RestartExecutionOnUpdate:  jsii.Bool(false),
 	})
-	pipelineRole := this.Pipeline.Role()
+	// CDK creates the pipeline's role as an awsiam.Role; AddToPolicy answers a bool, where
+	// IRole's AddToPrincipalPolicy answers a struct read back field by field.
+	pipelineRole := this.Pipeline.Role().(awsiam.Role)
 
 	source := awscodepipeline.NewArtifact(jsii.String("Source"), nil)
 	built := awscodepipeline.NewArtifact(jsii.String("Image"), nil)
@@ -266,10 +270,11 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			Branch:        jsii.String(s.Branch),
 			Output:        source,
 		})
-		sourceAction, sourceVersion = a, a.Variables().CommitId
+		// One variable, not Variables(): that struct is read field by field through jsii.
+		sourceAction, sourceVersion = a, a.VariableExpression(jsii.String("CommitId"))
 		// CDK grants codestar-connections:UseConnection only; connections made since the rename
 		// have codeconnections ARNs, which IAM also checks under the new service prefix.
-		pipelineRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		pipelineRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("codeconnections:UseConnection"),
 			Resources: jsii.Strings(s.ConnectionArn),
 		}))
@@ -282,7 +287,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			Output:     source,
 			Trigger:    awscodepipelineactions.S3Trigger_EVENTS,
 		})
-		sourceAction, sourceVersion = a, a.Variables().VersionId
+		sourceAction, sourceVersion = a, a.VariableExpression(jsii.String("VersionId"))
 	}
 	this.Pipeline.AddStage(&awscodepipeline.StageOptions{
 		StageName: jsii.String("Source"),
@@ -320,7 +325,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 	// The actions get a view of the role that ignores policy updates: EcsDeployAction would
 	// otherwise add ecs:* actions and iam:PassRole on every resource to it.
 	actionRole := this.DeployRole.WithoutPolicyUpdates(nil)
-	deployTimeout := awscdk.Duration_Minutes(jsii.Number(p.DeploymentTimeout.Minutes()))
+	deployTimeout := check.Minutes(p.DeploymentTimeout.Minutes())
 	var deployActions []awscodepipeline.IAction
 	var rules []awscodepipeline.Rule
 	var alarmArns []*string
@@ -356,7 +361,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			Rules:  &rules,
 		}}}
 		// The CloudWatchAlarm rule runs as the pipeline's role.
-		pipelineRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		pipelineRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
 			Resources: &alarmArns,
 		}))
@@ -385,7 +390,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			Logging: &awscodebuild.LoggingOptions{
 				CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: this.LogGroup},
 			},
-			Timeout: awscdk.Duration_Minutes(jsii.Number(5)),
+			Timeout: check.Minutes(5),
 		})
 		p.ReleaseParameter.GrantWrite(this.ReleaseProject)
 		this.Pipeline.AddStage(&awscodepipeline.StageOptions{
@@ -525,7 +530,7 @@ func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 			"Resource::*",
 			`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task-definition\/\*$/`,
 			`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/<[A-Za-z0-9]+>\/\*$/`,
-			"Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*",
+			this.bucketObjects(),
 		},
 	})
 }
@@ -533,7 +538,7 @@ func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 // suppressPipelineWildcards records why the grants CDK writes for the pipeline's and the build's
 // roles contain wildcards. Each finding is named exactly.
 func suppressPipelineWildcards(this *Pipeline) {
-	bucket := "Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*"
+	bucket := this.bucketObjects()
 	s3Actions := []string{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*"}
 	kmsActions := []string{"Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"}
 	applies := append(append([]string{bucket}, s3Actions...), kmsActions...)
@@ -571,6 +576,15 @@ func suppressPipelineWildcards(this *Pipeline) {
 			AppliesTo: releaseApplies,
 		})
 	}
+}
+
+// bucketObjects is how cdk-nag names the artifact bucket's objects in its findings, worked out
+// once (a logical ID is several round trips into the CDK).
+func (this *Pipeline) bucketObjects() string {
+	if this.bucketFinding == "" {
+		this.bucketFinding = "Resource::<" + logicalID(this.ArtifactBucket) + ".Arn>/*"
+	}
+	return this.bucketFinding
 }
 
 // logicalID returns the CloudFormation logical ID of a resource's L1, as cdk-nag names it.

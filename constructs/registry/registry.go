@@ -113,7 +113,7 @@ func NewRegistry(scope constructs.Construct, id *string, props *RegistryProps) (
 					RulePriority: jsii.Number(1),
 					Description:  jsii.String(fmt.Sprintf("Expire untagged images after %d days", *p.UntaggedExpiryDays)),
 					TagStatus:    awsecr.TagStatus_UNTAGGED,
-					MaxImageAge:  awscdk.Duration_Days(jsii.Number(float64(*p.UntaggedExpiryDays))),
+					MaxImageAge:  check.Days(float64(*p.UntaggedExpiryDays)),
 				},
 				{
 					// TAGGED with the pattern "*" counts tagged images only, so untagged layers of a

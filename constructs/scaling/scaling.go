@@ -91,28 +91,76 @@ func NewServiceTarget(scope constructs.Construct, id *string, service awsecs.IBa
 	return target, nil
 }
 
-// ServiceMetric is one of an ECS service's metrics in the AWS/ECS namespace ("CPUUtilization",
+// Stat is a CloudWatch metric and statistic written out in Go. Target tracking's L1 policy takes
+// it as it is, so nothing is read back from the CDK (an awscloudwatch.Metric would be read field
+// by field, one jsii round trip each); Metric turns it into an awscloudwatch.Metric for alarms.
+type Stat struct {
+	// Namespace is the metric's namespace, e.g. "AWS/ECS". Default: none, required.
+	Namespace string
+	// MetricName is the metric's name, e.g. "CPUUtilization". Default: none, required.
+	MetricName string
+	// Dimensions are the metric's dimensions by name; values may be tokens (a cluster name).
+	// Default: none.
+	Dimensions map[string]*string
+	// Statistic is "Average", "Sum", "Maximum", "Minimum", "SampleCount" or a percentile
+	// ("p99"). Default: "Average".
+	Statistic string
+	// Unit filters the datapoints by unit. Default: none, every datapoint.
+	Unit awscloudwatch.Unit
+}
+
+func (s Stat) statistic() string {
+	if s.Statistic == "" {
+		return "Average"
+	}
+	return s.Statistic
+}
+
+// Metric returns the stat over one-minute periods, for an alarm or a step policy.
+func (s Stat) Metric() awscloudwatch.Metric {
+	props := &awscloudwatch.MetricProps{
+		Namespace:  jsii.String(s.Namespace),
+		MetricName: jsii.String(s.MetricName),
+		Statistic:  jsii.String(s.statistic()),
+		Period:     check.Minutes(1),
+	}
+	if len(s.Dimensions) > 0 {
+		dims := s.Dimensions
+		props.DimensionsMap = &dims
+	}
+	if s.Unit != "" {
+		props.Unit = s.Unit
+	}
+	return awscloudwatch.NewMetric(props)
+}
+
+// ServiceStat is one of an ECS service's metrics in the AWS/ECS namespace ("CPUUtilization",
 // "MemoryUtilization"), averaged over one minute: ECS publishes them every minute and scaling
-// should see every datapoint.
+// should see every datapoint. Make each once per service and reuse it: it reads the service's
+// cluster and name from the CDK.
+func ServiceStat(service awsecs.IBaseService, name string) Stat {
+	return Stat{Namespace: "AWS/ECS", MetricName: name, Dimensions: serviceDimensions(service)}
+}
+
+func serviceDimensions(service awsecs.IBaseService) map[string]*string {
+	return map[string]*string{
+		"ClusterName": service.Cluster().ClusterName(),
+		"ServiceName": service.ServiceName(),
+	}
+}
+
+// ServiceMetric is ServiceStat as an awscloudwatch.Metric.
 func ServiceMetric(service awsecs.IBaseService, name string) awscloudwatch.Metric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:  jsii.String("AWS/ECS"),
-		MetricName: jsii.String(name),
-		DimensionsMap: &map[string]*string{
-			"ClusterName": service.Cluster().ClusterName(),
-			"ServiceName": service.ServiceName(),
-		},
-		Statistic: jsii.String("Average"),
-		Period:    awscdk.Duration_Minutes(jsii.Number(1)),
-	})
+	return ServiceStat(service, name).Metric()
 }
 
 // ServiceUtilization returns the service's CPU and memory utilisation keyed "cpu" and "mem", for
 // TrackMetricMath with MaxCpuMemory or MeanCpuMemory.
-func ServiceUtilization(service awsecs.IBaseService) map[string]awscloudwatch.IMetric {
-	return map[string]awscloudwatch.IMetric{
-		"cpu": ServiceMetric(service, "CPUUtilization"),
-		"mem": ServiceMetric(service, "MemoryUtilization"),
+func ServiceUtilization(service awsecs.IBaseService) map[string]Stat {
+	dims := serviceDimensions(service) // shared: a Stat's dimensions are only read
+	return map[string]Stat{
+		"cpu": {Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: dims},
+		"mem": {Namespace: "AWS/ECS", MetricName: "MemoryUtilization", Dimensions: dims},
 	}
 }
 
@@ -209,10 +257,9 @@ func trackPredefined(target appscaling.ScalableTarget, id *string, props *Tracki
 // MetricMathProps configures TrackMetricMath.
 type MetricMathProps struct {
 	// Metrics are the metric stats the expression reads, keyed by the ID the expression uses
-	// ("cpu"). IDs start with a lowercase letter followed by letters, digits or underscores. Each
-	// must be a plain metric (awscloudwatch.Metric), not a math expression. Default: none,
-	// required.
-	Metrics map[string]awscloudwatch.IMetric
+	// ("cpu"). IDs start with a lowercase letter followed by letters, digits or underscores.
+	// Default: none, required.
+	Metrics map[string]Stat
 	// Expression is the CloudWatch metric-math expression over the IDs of Metrics, e.g.
 	// MaxCpuMemory, "(cpu+mem)/2" or "visible / running". Default: none; required with more than
 	// one metric. Without it the single metric is tracked as it is (an app-published
@@ -268,24 +315,24 @@ func TrackMetricMath(target appscaling.ScalableTarget, id *string, props *Metric
 			c.Addf("Metrics: ID %q must start with a lowercase letter followed by letters, digits or underscores", k)
 		}
 		m := p.Metrics[k]
-		var stat *awscloudwatch.MetricStatConfig
-		if m != nil {
-			stat = m.ToMetricConfig().MetricStat
-		}
-		if stat == nil {
-			c.Addf("Metrics[%q] must be a plain metric, not a math expression or nil", k)
+		if m.Namespace == "" || m.MetricName == "" {
+			c.Addf("Metrics[%q] must name a Namespace and a MetricName", k)
 			continue
+		}
+		var unit *string
+		if m.Unit != "" {
+			unit = jsii.String(string(m.Unit))
 		}
 		queries = append(queries, &appscaling.CfnScalingPolicy_TargetTrackingMetricDataQueryProperty{
 			Id: jsii.String(k),
 			MetricStat: &appscaling.CfnScalingPolicy_TargetTrackingMetricStatProperty{
 				Metric: &appscaling.CfnScalingPolicy_TargetTrackingMetricProperty{
-					Namespace:  stat.Namespace,
-					MetricName: stat.MetricName,
-					Dimensions: dimensions(stat.Dimensions),
+					Namespace:  jsii.String(m.Namespace),
+					MetricName: jsii.String(m.MetricName),
+					Dimensions: dimensions(m.Dimensions),
 				},
-				Stat: stat.Statistic,
-				Unit: unit(stat.UnitFilter),
+				Stat: jsii.String(m.statistic()),
+				Unit: unit,
 			},
 			ReturnData: jsii.Bool(p.Expression == nil),
 		})
@@ -571,34 +618,25 @@ func Seconds(d time.Duration) string {
 }
 
 func seconds(d time.Duration) awscdk.Duration {
-	return awscdk.Duration_Seconds(jsii.Number(math.Round(d.Seconds())))
+	return check.Seconds(math.Round(d.Seconds()))
 }
 
-func dimensions(ds *[]*awscloudwatch.Dimension) any {
-	if ds == nil || len(*ds) == 0 {
+// dimensions lists the dimensions sorted by name, so the template does not change with Go's map
+// order.
+func dimensions(ds map[string]*string) any {
+	if len(ds) == 0 {
 		return nil
 	}
-	out := []any{}
-	for _, d := range *ds {
-		var v *string
-		switch x := d.Value.(type) {
-		case string:
-			v = jsii.String(x)
-		case *string:
-			v = x
-		default:
-			v = awscdk.Token_AsString(x, nil)
-		}
-		out = append(out, &appscaling.CfnScalingPolicy_TargetTrackingMetricDimensionProperty{Name: d.Name, Value: v})
+	names := make([]string, 0, len(ds))
+	for n := range ds {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = &appscaling.CfnScalingPolicy_TargetTrackingMetricDimensionProperty{Name: jsii.String(n), Value: ds[n]}
 	}
 	return out
-}
-
-func unit(u awscloudwatch.Unit) *string {
-	if u == "" {
-		return nil
-	}
-	return jsii.String(string(u))
 }
 
 // policyName is unique in the account and region, as CDK's L2 policies name themselves, and

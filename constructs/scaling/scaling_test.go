@@ -65,9 +65,9 @@ func TestAllPolicies(t *testing.T) {
 	})
 	must(err)
 	_, err = scaling.TrackMetricMath(tgt, jsii.String("Busy"), &scaling.MetricMathProps{
-		Metrics: map[string]awscloudwatch.IMetric{"busy": awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String("App"), MetricName: jsii.String("BusyPercent"), DimensionsMap: &map[string]*string{"Service": jsii.String("web")},
-		})},
+		Metrics: map[string]scaling.Stat{"busy": {
+			Namespace: "App", MetricName: "BusyPercent", Dimensions: map[string]*string{"Service": jsii.String("web")},
+		}},
 		Target: f(60), DisableScaleIn: jsii.Bool(true),
 	})
 	must(err)
@@ -243,19 +243,17 @@ func TestInvalid(t *testing.T) {
 		}, p + `Math": Expression must be set to combine 2 metrics ["cpu" "mem"]`},
 		{"math bad id, no target", func(tgt appscaling.ScalableTarget) error {
 			_, err := scaling.TrackMetricMath(tgt, jsii.String("Math"), &scaling.MetricMathProps{
-				Metrics: map[string]awscloudwatch.IMetric{"CPU": scaling.ServiceMetric(service(tgt.Stack()), "CPUUtilization")},
+				Metrics: map[string]scaling.Stat{"CPU": scaling.ServiceStat(service(tgt.Stack()), "CPUUtilization")},
 			})
 			return err
 		}, p + `Math": Metrics: ID "CPU" must start with a lowercase letter followed by letters, digits or underscores` + "\n" + p + `Math": Target must be set`},
-		{"math over math", func(tgt appscaling.ScalableTarget) error {
+		{"metric without a name", func(tgt appscaling.ScalableTarget) error {
 			_, err := scaling.TrackMetricMath(tgt, jsii.String("Math"), &scaling.MetricMathProps{
-				Metrics: map[string]awscloudwatch.IMetric{"x": awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-					Expression: jsii.String("a*2"), UsingMetrics: &map[string]awscloudwatch.IMetric{"a": scaling.ServiceMetric(service(tgt.Stack()), "CPUUtilization")},
-				})},
-				Target: f(1),
+				Metrics: map[string]scaling.Stat{"x": {Namespace: "App"}},
+				Target:  f(1),
 			})
 			return err
-		}, p + `Math": Metrics["x"] must be a plain metric, not a math expression or nil`},
+		}, p + `Math": Metrics["x"] must name a Namespace and a MetricName`},
 		{"no metrics", func(tgt appscaling.ScalableTarget) error {
 			_, err := scaling.TrackMetricMath(tgt, jsii.String("Math"), &scaling.MetricMathProps{Target: f(-1)})
 			return err

@@ -122,10 +122,13 @@ func NewService(scope constructs.Construct, id *string, props *ServiceProps) (*S
 	this.loadBalancer(s, &p)
 	this.task(s, &p, k.ec2)
 	this.service(s, &p, k)
-	if err := this.scale(s, &p, k); err != nil {
+	// The service's CPU and memory utilisation, read once (each read of the service's cluster and
+	// name is a round trip into the CDK) for scaling and alarms.
+	util := scaling.ServiceUtilization(this.Service)
+	if err := this.scale(s, &p, k, util); err != nil {
 		return nil, err
 	}
-	this.alarms(s, &p, k)
+	this.alarms(s, &p, k, util)
 	this.Service.EnableDeploymentAlarms(&[]*string{this.Alarms.Target5xx.AlarmName(), this.Alarms.UnhealthyHosts.AlarmName()},
 		&awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
 	return this, nil
@@ -139,7 +142,7 @@ func (this *Service) loadBalancer(s constructs.Construct, p *ServiceProps) {
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration: awscdk.Duration_Days(jsii.Number(p.AccessLogExpiration.Hours() / 24)),
+			Expiration: check.Days(p.AccessLogExpiration.Hours() / 24),
 		}},
 	})
 	check.Suppress(this.AccessLogBucket, check.Suppression{
@@ -267,8 +270,8 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 			// 10 s / 5 s / 3 retries: a hung container is marked unhealthy within about 30 s,
 			// three times faster than ECS's 30 s interval default, without failing on one slow
 			// response.
-			Interval:    awscdk.Duration_Seconds(jsii.Number(10)),
-			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
+			Interval:    check.Seconds(10),
+			Timeout:     check.Seconds(5),
 			Retries:     jsii.Number(3),
 			StartPeriod: secs(*p.HealthCheckStartPeriod),
 		},
@@ -410,7 +413,7 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 	}
 }
 
-func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount) error {
+func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount, util map[string]scaling.Stat) error {
 	target, err := scaling.NewServiceTarget(s, jsii.String("ScalableTarget"), this.Service, &scaling.ServiceTargetProps{MinCapacity: k.min, MaxCapacity: k.max})
 	if err != nil {
 		return err
@@ -433,7 +436,7 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount)
 	}
 	if p.UtilizationTarget != nil {
 		_, err = scaling.TrackMetricMath(target, jsii.String("UtilizationTracking"), &scaling.MetricMathProps{
-			Metrics:    scaling.ServiceUtilization(this.Service),
+			Metrics:    util,
 			Expression: p.UtilizationExpression,
 			Label:      jsii.String("CPU and memory utilisation"),
 			Target:     p.UtilizationTarget,
@@ -452,7 +455,7 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount)
 	}
 	if st := p.CpuStep; st != nil {
 		this.StepScaling, err = scaling.AddStep(target, jsii.String("CpuStep"), &scaling.StepProps{
-			Metric:            scaling.ServiceMetric(this.Service, "CPUUtilization"),
+			Metric:            util["cpu"].Metric(),
 			Threshold:         st.Threshold,
 			Steps:             st.Steps,
 			EvaluationPeriods: st.EvaluationPeriods,
@@ -473,10 +476,11 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount)
 	return nil
 }
 
-func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k taskCount) {
-	minute := awscdk.Duration_Minutes(jsii.Number(1))
+func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k taskCount, util map[string]scaling.Stat) {
+	minute := check.Minutes(1)
 	tg := this.TargetGroup.Metrics()
 	a := p.Alarms
+	action := awscloudwatchactions.NewSnsAction(p.AlarmTopic)
 	alarm := func(id, what string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator, of, in int, missing awscloudwatch.TreatMissingData) awscloudwatch.Alarm {
 		al := awscloudwatch.NewAlarm(s, jsii.String(id), &awscloudwatch.AlarmProps{
 			Metric:             metric,
@@ -487,16 +491,15 @@ func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k taskCount
 			TreatMissingData:   missing,
 			AlarmDescription:   jsii.String(fmt.Sprintf("%s: %s", p.Name, what)),
 		})
-		action := awscloudwatchactions.NewSnsAction(p.AlarmTopic)
 		al.AddAlarmAction(action)
 		al.AddOkAction(action)
 		return al
 	}
 	gt := awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD
 	this.Alarms.Cpu = alarm("CpuAlarm", fmt.Sprintf("average CPU above %g %% for 3 minutes", *a.CpuPercent),
-		scaling.ServiceMetric(this.Service, "CPUUtilization"), *a.CpuPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
+		util["cpu"].Metric(), *a.CpuPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
 	this.Alarms.Memory = alarm("MemoryAlarm", fmt.Sprintf("average memory above %g %% for 3 minutes", *a.MemoryPercent),
-		scaling.ServiceMetric(this.Service, "MemoryUtilization"), *a.MemoryPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
+		util["mem"].Metric(), *a.MemoryPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
 	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		// ALBs publish no zero counts: a minute without 5xx has no datapoint, hence FILL.
 		Expression: jsii.String("IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"),
@@ -533,19 +536,19 @@ func secretRef(scope constructs.Construct, id, nameOrArn string) awssecretsmanag
 }
 
 // stackRegion is the region of scope's stack, "" when it is unknown: an environment-agnostic
-// stack (an unresolved token) or no stack at all (Stack_Of would panic).
-func stackRegion(scope constructs.Construct) string {
+// stack (an unresolved token) or no stack at all (Stack_Of throws, which jsii turns into a panic
+// that is recovered here; validation then reports the missing region).
+func stackRegion(scope constructs.Construct) (region string) {
 	if scope == nil {
 		return ""
 	}
-	scopes := *scope.Node().Scopes()
-	for i := len(scopes) - 1; i >= 0; i-- {
-		if *awscdk.Stack_IsStack(scopes[i]) {
-			if r := awscdk.Stack_Of(scopes[i]).Region(); !check.Unresolved(r) {
-				return *r
-			}
-			return ""
+	defer func() {
+		if recover() != nil {
+			region = ""
 		}
+	}()
+	if r := awscdk.Stack_Of(scope).Region(); !check.Unresolved(r) {
+		return *r
 	}
 	return ""
 }
@@ -560,7 +563,7 @@ func hasProvider(cps []CapacityProvider, name string) bool {
 }
 
 func secs(d time.Duration) awscdk.Duration {
-	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
+	return check.Seconds(d.Seconds())
 }
 
 func optSecs(d time.Duration) awscdk.Duration {

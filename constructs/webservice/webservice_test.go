@@ -7,15 +7,14 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/constructs/scaling"
-	"github.com/okiagari/okiagari/testenv"
 	"github.com/okiagari/okiagari/constructs/webservice"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -260,10 +259,8 @@ func TestEverything(t *testing.T) {
 	p.RequestsPerTarget = f(1200)
 	p.UtilizationTarget = f(65)
 	p.CustomMetric = &scaling.MetricMathProps{
-		Metrics: map[string]awscloudwatch.IMetric{"busy": awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String("App"), MetricName: jsii.String("BusyPercent"),
-		})},
-		Target: f(60),
+		Metrics: map[string]scaling.Stat{"busy": {Namespace: "App", MetricName: "BusyPercent"}},
+		Target:  f(60),
 	}
 	p.CpuStep = &webservice.CpuStep{}
 	p.Schedules = []scaling.ScheduleProps{

@@ -247,7 +247,7 @@ func set[T any](dst **T, src *T) {
 
 // duration converts d (validated to whole seconds) to a CDK duration.
 func duration(d *time.Duration) awscdk.Duration {
-	return awscdk.Duration_Seconds(jsii.Number(math.Round(d.Seconds())))
+	return check.Seconds(math.Round(d.Seconds()))
 }
 
 // Worker is a queue worker: an ECS service without a load balancer that consumes a queue and
@@ -329,7 +329,7 @@ func (this *Worker) newQueues(p *WorkerProps) {
 	}
 	this.DeadLetterQueue = awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
 		// 14 days, the SQS maximum: the time to notice, fix and redrive.
-		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
+		RetentionPeriod:     check.Days(14),
 		Encryption:          encryption,
 		EncryptionMasterKey: q.EncryptionKey,
 		EnforceSSL:          jsii.Bool(true),
@@ -342,7 +342,7 @@ func (this *Worker) newQueues(p *WorkerProps) {
 		EncryptionMasterKey: q.EncryptionKey,
 		EnforceSSL:          jsii.Bool(true),
 		// Long polling: fewer empty receives, lower cost, no latency penalty.
-		ReceiveMessageWaitTime: awscdk.Duration_Seconds(jsii.Number(20)),
+		ReceiveMessageWaitTime: check.Seconds(20),
 		DeadLetterQueue: &awssqs.DeadLetterQueue{
 			Queue:           this.DeadLetterQueue,
 			MaxReceiveCount: jsii.Number(float64(*q.MaxReceiveCount)),
@@ -469,8 +469,8 @@ func (this *Worker) grantTaskRole(p *WorkerProps) {
 		Resources: jsii.Strings(*taskArns),
 	}))
 	check.SuppressPolicy(this.TaskDefinition.TaskRole(), check.Suppression{
-		ID:     "AwsSolutions-IAM5",
-		Reason: "Task IDs are not known before the tasks start; task protection is scoped to the tasks of this cluster.",
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Task IDs are not known before the tasks start; task protection is scoped to the tasks of this cluster.",
 		AppliesTo: []string{`/^Resource::arn:[^:]+:ecs:[^:]+:[^:]+:task\/[^/]+\/\*$/`},
 	})
 }
@@ -486,10 +486,13 @@ const ScaleFromZeroExpression = "IF(visible > 0 AND FILL(running, 0) < 1, 1, 0)"
 
 func (this *Worker) newScaling(p *WorkerProps) error {
 	c := this.Construct
-	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	visible := func(stat string) awscloudwatch.IMetric {
+	minute := check.Minutes(1)
+	visible := func(stat string) scaling.Stat {
 		if this.Queue != nil {
-			return this.Queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String(stat), Period: minute})
+			return scaling.Stat{
+				Namespace: "AWS/SQS", MetricName: "ApproximateNumberOfMessagesVisible",
+				Dimensions: map[string]*string{"QueueName": this.Queue.QueueName()}, Statistic: stat,
+			}
 		}
 		e := p.ExternalMetric
 		dims := map[string]*string{}
@@ -499,22 +502,18 @@ func (this *Worker) newScaling(p *WorkerProps) error {
 		if stat == "" {
 			stat = *e.Statistic
 		}
-		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String(e.Namespace), MetricName: jsii.String(e.MetricName), DimensionsMap: &dims,
-			Statistic: jsii.String(stat), Period: minute,
-		})
+		return scaling.Stat{Namespace: e.Namespace, MetricName: e.MetricName, Dimensions: dims, Statistic: stat}
 	}
 	// Container Insights publishes the service's task counts every minute, also when they are 0.
-	running := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:  jsii.String("ECS/ContainerInsights"),
-		MetricName: jsii.String("RunningTaskCount"),
-		DimensionsMap: &map[string]*string{
+	running := scaling.Stat{
+		Namespace:  "ECS/ContainerInsights",
+		MetricName: "RunningTaskCount",
+		Dimensions: map[string]*string{
 			"ClusterName": p.Cluster.ClusterName(),
 			"ServiceName": this.Service.ServiceName(),
 		},
-		Statistic: jsii.String("Average"),
-		Period:    minute,
-	})
+		Statistic: "Average",
+	}
 
 	var err error
 	this.ScalableTarget, err = scaling.NewServiceTarget(c, jsii.String("ScalableTarget"), this.Service, &scaling.ServiceTargetProps{
@@ -528,7 +527,7 @@ func (this *Worker) newScaling(p *WorkerProps) error {
 		queueStat = ""
 	}
 	this.BacklogPolicy, err = scaling.TrackMetricMath(this.ScalableTarget, jsii.String("BacklogPolicy"), &scaling.MetricMathProps{
-		Metrics:          map[string]awscloudwatch.IMetric{"visible": visible(queueStat), "running": running},
+		Metrics:          map[string]scaling.Stat{"visible": visible(queueStat), "running": running},
 		Expression:       jsii.String(BacklogExpression),
 		Label:            jsii.String("Backlog per task"),
 		Target:           jsii.Number(backlogTarget(p)),
@@ -545,7 +544,7 @@ func (this *Worker) newScaling(p *WorkerProps) error {
 	step, err := scaling.AddStep(this.ScalableTarget, jsii.String("ScaleFromZero"), &scaling.StepProps{
 		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 			Expression:   jsii.String(ScaleFromZeroExpression),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{"visible": visible("Maximum"), "running": running},
+			UsingMetrics: &map[string]awscloudwatch.IMetric{"visible": visible("Maximum").Metric(), "running": running.Metric()},
 			Label:        jsii.String("Messages waiting with no task running"),
 			Period:       minute,
 		}),
@@ -570,7 +569,7 @@ func backlogTarget(p *WorkerProps) float64 {
 
 func (this *Worker) newAlarms(p *WorkerProps) {
 	c := this.Construct
-	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	minute := check.Minutes(1)
 	dead := awscloudwatch.NewAlarm(c, jsii.String("DeadLettersAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String(fmt.Sprintf("%s: messages in the dead-letter queue; inspect and redrive them", *p.Name)),
 		Metric: this.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{

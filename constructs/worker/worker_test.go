@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/okiagari/okiagari/testenv"
 	"github.com/okiagari/okiagari/constructs/worker"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
