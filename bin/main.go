@@ -84,9 +84,14 @@ func run(args []string) (code int) {
 	}
 	asm := app.Synth(nil)
 	dir := *asm.Directory()
-	errs, err := annotations(dir, !underCLI)
+	errs, warnings, err := report.Annotations(dir)
 	if err != nil {
 		return fail(err)
+	}
+	if !underCLI { // the CLI prints them itself
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
 	}
 	if len(errs) > 0 {
 		return fail(fmt.Errorf("%s\n%d error annotation(s): fix them, or suppress a cdk-nag finding with a specific reason", strings.Join(errs, "\n"), len(errs)))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +31,13 @@ var synthesized struct {
 func TestMain(m *testing.M) {
 	os.Setenv("CDK_VALIDATION", "false") // CI's `cdk synth` runs it; here it is most of the time
 	testenv.UseProjectNode()
+	tmp, err := os.MkdirTemp("", "okiagari-app-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(tmp) // runs only when TestMain returns; os.Exit below skips it, so also:
+	buildApp(filepath.Join(tmp, "okiagari"))
 	code, err := setup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -41,7 +49,63 @@ func TestMain(m *testing.M) {
 		os.Stderr = null // jsii's harmless double-wait message
 	}
 	jsii.Close()
+	<-appBuild.done
+	os.RemoveAll(tmp)
 	os.Exit(code)
+}
+
+// appBuild is the app (bin), built once in the background while TestMain synthesizes, for the
+// tests that run it as a user would (exit codes, messages, nothing written).
+var appBuild struct {
+	path string
+	out  []byte
+	err  error
+	done chan struct{}
+}
+
+func buildApp(path string) {
+	appBuild.path, appBuild.done = path, make(chan struct{})
+	go func() {
+		defer close(appBuild.done)
+		appBuild.out, appBuild.err = exec.Command("go", "build", "-o", path, "../bin").CombinedOutput()
+	}()
+}
+
+// appBinary waits for the app's build and returns its path.
+func appBinary(t *testing.T) string {
+	t.Helper()
+	<-appBuild.done
+	if appBuild.err != nil {
+		t.Fatalf("go build ../bin: %v\n%s", appBuild.err, appBuild.out)
+	}
+	return appBuild.path
+}
+
+// runApp runs the app binary with args in a new directory holding cdk.json with its context
+// mutated, as `go run ./bin` would there (no CLI), and returns its combined output, its exit code
+// and the directory.
+func runApp(t *testing.T, mutate func(ctx map[string]any), args ...string) (out string, code int, dir string) {
+	t.Helper()
+	bin := appBinary(t)
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	mutate(file["context"].(map[string]any))
+	dir = t.TempDir()
+	b, _ := json.Marshal(file)
+	if err := os.WriteFile(filepath.Join(dir, "cdk.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
+	combined, _ := cmd.CombinedOutput()
+	return string(combined), cmd.ProcessState.ExitCode(), dir
 }
 
 func setup() (int, error) {

@@ -3,7 +3,6 @@ package test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -149,43 +148,23 @@ func TestSelectEnvironment(t *testing.T) {
 
 // TestCommandLine runs the app as a user would (go run ./bin) on every broken cdk.json of the
 // table and checks that it exits 1 with exactly the messages (so no Go panic trace and no jsii
-// stack dump) and writes no cdk.out. scripts/check-bad-config does the same through npx cdk synth
-// in CI.
+// stack dump) and writes no cdk.out. The cases run in parallel: each is its own process.
+// scripts/check-bad-config does the same through npx cdk synth in CI.
 func TestCommandLine(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "okiagari")
-	build := exec.Command("go", "build", "-o", bin, "../bin")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	raw, err := os.ReadFile("../cdk.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Every config error, and two construct errors (these start jsii: no stack dump may follow).
 	cases := append(invalidConfigs[:len(invalidConfigs):len(invalidConfigs)], invalidWorkloads[8], invalidWorkloads[len(invalidWorkloads)-1])
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var file map[string]any
-			if err := json.Unmarshal(raw, &file); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(file["context"].(map[string]any))
-			dir := t.TempDir()
-			b, _ := json.Marshal(file)
-			if err := os.WriteFile(filepath.Join(dir, "cdk.json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(bin)
+			t.Parallel()
+			var args []string
 			if slices.ContainsFunc(invalidWorkloads, func(w invalidCase) bool { return w.name == tc.name }) {
-				cmd = exec.Command(bin, "-c", "env=prod") // as TestInvalidWorkloads builds it
+				args = []string{"-c", "env=prod"} // as TestInvalidWorkloads builds it
 			}
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
-			out, err := cmd.CombinedOutput()
-			if code := cmd.ProcessState.ExitCode(); code != 1 {
-				t.Fatalf("exit code %d (%v), want 1; output:\n%s", code, err, out)
+			out, code, dir := runApp(t, tc.mutate, args...)
+			if code != 1 {
+				t.Fatalf("exit code %d, want 1; output:\n%s", code, out)
 			}
-			if got := strings.TrimSpace(string(out)); got != tc.want {
+			if got := strings.TrimSpace(out); got != tc.want {
 				t.Fatalf("output\n%s\nwant\n%s", got, tc.want)
 			}
 			// CDK stages custom-resource code as soon as a construct needs it; what must not exist

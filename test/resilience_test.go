@@ -1,19 +1,10 @@
 package test
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
-	"github.com/okiagari/okiagari/config"
 	"github.com/okiagari/okiagari/report"
-	"github.com/okiagari/okiagari/stacks"
 )
 
 // workload returns one workload of the report, failing the test when it is missing.
@@ -87,87 +78,39 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 	}
 }
 
-// synthEnv builds and synthesizes one environment of a mutated cdk.json into a new directory and
-// returns its resilience report.
-func synthEnv(t *testing.T, name string, f func(c map[string]any)) *report.Report {
-	t.Helper()
-	ctx := mutate(t, func(c map[string]any) {
-		f(c)
-		c[config.SelectKey] = name
-	})
-	envs, err := config.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-	if _, err := stacks.Build(app, envs); err != nil {
-		t.Fatal(err)
-	}
-	app.Synth(nil)
-	a, err := report.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return report.Build(a, report.TemplateSettings(a))
-}
-
-// TestResilienceGate: a web service whose floor no longer covers its peak after losing an AZ
-// fails a production synth, and is a warning elsewhere.
+// TestResilienceGate runs the app as a user would on a cdk.json whose web service no longer
+// covers its peak after losing an AZ: in production the synth fails (exit 1) naming the service,
+// the figure and the fix; elsewhere it is a warning and the synth succeeds. Each case is its own
+// process, so they run in parallel.
 func TestResilienceGate(t *testing.T) {
 	off := func(env string) func(c map[string]any) {
 		return func(c map[string]any) { web(c, env)["staticStability"] = false }
 	}
-	// Without static stability prod runs its peak, 6 tasks, 2 per zone: 4 are left.
-	prod := synthEnv(t, "prod", off("prod"))
-	findings := prod.Findings()
-	want := "ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on"
-	if len(findings) != 1 || findings[0].String() != want || !report.HasErrors(findings) {
-		t.Errorf("prod findings %v, want\n%s", findings, want)
-	}
-	// The same change in stg (peak 2: 1+1+0 tasks) only warns.
-	stg := synthEnv(t, "stg", off("stg"))
-	findings = stg.Findings()
-	want = "WARNING stg/web: keeps 50 % of peak (1 of 2) after losing ap-northeast-1a; raise the floor to 3 tasks (peak × AZs / (AZs − 1)) or turn static stability back on"
-	if len(findings) != 1 || findings[0].String() != want || report.HasErrors(findings) {
-		t.Errorf("stg findings %v, want\n%s", findings, want)
-	}
-}
-
-// TestResilienceGateFailsTheApp runs the app binary on a cdk.json whose prod web service turns
-// static stability off: it must exit 1 naming the service, the figure and the fix.
-func TestResilienceGateFailsTheApp(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "okiagari")
-	if out, err := exec.Command("go", "build", "-o", bin, "../bin").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	raw, err := os.ReadFile("../cdk.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file map[string]any
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
-	web(file["context"].(map[string]any), "prod")["staticStability"] = false
-	dir := t.TempDir()
-	b, _ := json.Marshal(file)
-	if err := os.WriteFile(filepath.Join(dir, "cdk.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-c", "env=prod")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
-	out, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 {
-		t.Fatalf("exit code %d, want 1; output:\n%s", code, out)
-	}
-	for _, w := range []string{
-		"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks",
-		"resilience gates failed in a production environment",
+	for _, tc := range []struct {
+		env  string
+		code int
+		want []string
+	}{
+		// Without static stability prod runs its peak, 6 tasks, 2 per zone: 4 are left.
+		{"prod", 1, []string{
+			"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
+			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
+		}},
+		// The same change in stg (peak 2: 1+1+0 tasks) only warns.
+		{"stg", 0, []string{
+			"WARNING stg/web: keeps 50 % of peak (1 of 2) after losing ap-northeast-1a; raise the floor to 3 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
+		}},
 	} {
-		if !strings.Contains(string(out), w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
+		t.Run(tc.env, func(t *testing.T) {
+			t.Parallel()
+			out, code, _ := runApp(t, off(tc.env), "-c", "env="+tc.env)
+			if code != tc.code {
+				t.Fatalf("exit code %d, want %d; output:\n%s", code, tc.code, out)
+			}
+			// Every line is a finding or the gate's verdict: nothing else, no stack dump.
+			if got := strings.TrimSpace(out); got != strings.Join(tc.want, "\n") {
+				t.Errorf("output\n%s\nwant\n%s", got, strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }

@@ -1,21 +1,19 @@
-package main
+package report
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
-// annotations returns the error annotations of every stack in the cloud assembly in dir
-// ("path: message"), and prints the warnings when asked (the CLI prints them itself). app.Synth()
-// does not fail on error annotations (DESIGN.md, known traps), so the app reads them itself. It
-// reads the assembly's JSON rather than asking the CDK through jsii, where every stack, message
-// and message field would be a round trip.
-func annotations(dir string, printWarnings bool) ([]string, error) {
-	var errs, warnings []string
+// Annotations returns the error and warning annotations of every stack in the cloud assembly in
+// dir, one "path: message" line each. app.Synth() does not fail on error annotations (cdk-nag's
+// findings among them; DESIGN.md, known traps), so the app reads them itself, from the
+// assembly's JSON rather than through jsii, where every stack, message and message field would be
+// a round trip into the CDK.
+func Annotations(dir string) (errs, warnings []string, err error) {
 	var walk func(dir string) error
 	walk = func(dir string) error {
 		var m struct {
@@ -61,14 +59,9 @@ func annotations(dir string, printWarnings bool) ([]string, error) {
 		return nil
 	}
 	if err := walk(dir); err != nil {
-		return nil, fmt.Errorf("read the cloud assembly's annotations: %w", err)
+		return nil, nil, fmt.Errorf("read the cloud assembly's annotations: %w", err)
 	}
-	if printWarnings {
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
-	}
-	return errs, nil
+	return errs, warnings, nil
 }
 
 // metadataEntry is one entry of a stack's construct metadata in the cloud assembly.
@@ -92,13 +85,4 @@ func readJSON(path string, v any) error {
 		return err
 	}
 	return json.Unmarshal(raw, v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
