@@ -46,8 +46,9 @@ const BootHook = "okiagari-boot"
 // recording a heartbeat before the group abandons it and launches another. The boot script
 // records a heartbeat after every failed download, at least every 10 minutes while it retries, so
 // only a host that is hung or cut off from the Auto Scaling API is abandoned; one that keeps
-// retrying is kept for the hook's global limit, 48 hours (EC2 Auto Scaling User Guide: Amazon EC2
-// Auto Scaling lifecycle hooks; 100 × the heartbeat timeout, at most 48 h).
+// retrying is kept for the hook's global limit, "48 hours or 100 times the heartbeat timeout,
+// whichever is smaller" (EC2 Auto Scaling User Guide: How lifecycle hooks work; Configure
+// instance retention): 48 h.
 const BootHeartbeatTimeout = 30 * time.Minute
 
 // RetryMaxWait is the longest pause between two attempts of a download in the boot script; the
@@ -98,8 +99,9 @@ type HostProps struct {
 	// only writer of its files on EFS. It exists so that a configuration asking for more fails
 	// loudly instead of silently running one. Default: 1.
 	Capacity *int
-	// HealthCheckGracePeriod is how long after launch the group ignores failed health checks,
-	// whole seconds. Default: 300 s (SOURCES.md, report 5), well above BootSeconds.
+	// HealthCheckGracePeriod is how long after the host enters service (its boot hook completed)
+	// the group ignores failed health checks, whole seconds: the time the compose project takes
+	// to pull its images and start. Default: 300 s (SOURCES.md, report 5).
 	HealthCheckGracePeriod *time.Duration
 	// Cooldown is how long the group waits after a scaling activity before the next one, whole
 	// seconds. Default: half of HealthCheckGracePeriod in whole seconds, 150 s with the default
