@@ -223,6 +223,8 @@ type AutoHeal struct {
 	InfrequentAccessAfterDays     *int    `json:"infrequentAccessAfterDays"`
 	RootVolumeGiB                 *int    `json:"rootVolumeGiB"`
 	ComposePluginVersion          *string `json:"composePluginVersion"`
+	ComposePluginSHA256           *string `json:"composePluginSha256"`
+	ImageID                       *string `json:"imageId"`
 }
 
 // Pipeline configures the environment's delivery pipeline (constructs/pipeline). It builds the

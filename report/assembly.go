@@ -64,6 +64,9 @@ type Resource struct {
 	Type       string         `json:"Type"`
 	Properties map[string]any `json:"Properties"`
 	Metadata   map[string]any `json:"Metadata"`
+	// UpdatePolicy is the resource's CloudFormation update policy (an Auto Scaling group's
+	// rolling update decides whether a deploy replaces its instances).
+	UpdatePolicy map[string]any `json:"UpdatePolicy"`
 }
 
 // Output is a template output, optionally exported.

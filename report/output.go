@@ -122,6 +122,7 @@ func WriteText(w io.Writer, r *Report, assumptions bool) error {
 			}
 			if h := wl.AutoHeal; h != nil {
 				line("auto-heal", h.Summary)
+				line("on deploy", h.DeployRestart)
 				as = append(as, h.Assumptions...)
 			}
 			for _, n := range wl.Notes {

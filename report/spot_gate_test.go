@@ -129,6 +129,42 @@ func TestAutoHeal(t *testing.T) {
 			t.Errorf("findings %v", f)
 		}
 	})
+	t.Run("when a deploy restarts it", func(t *testing.T) {
+		meta := `{"kind": "autoheal", "name": "chat", "bootSeconds": 240}`
+		// host is a template with the group, its launch template (image) and its update policy.
+		host := func(image, policy string) string {
+			return `{"Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"}},
+				"Resources": {"Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {"ImageId": ` + image + `}}},
+				"Host": {"Type": "AWS::AutoScaling::AutoScalingGroup", "Metadata": {"okiagari": ` + meta + `}, ` + policy + `
+				"Properties": {"MinSize": 1, "MaxSize": 1, "LaunchTemplate": {"LaunchTemplateId": {"Ref": "Lt"}}}}}}`
+		}
+		rolling := `"UpdatePolicy": {"AutoScalingRollingUpdate": {"MinInstancesInService": 0, "MaxBatchSize": 1}},`
+		cases := []struct {
+			name, image, policy, wantImage string
+			pinned                         bool
+			want                           string
+		}{
+			{"latest AMI from SSM", `{"Ref": "Ami"}`, rolling, "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64", false,
+				"a deploy restarts it (~300 s down: launch + boot) whenever its launch template changes, and at the first deploy after every new AMI behind " +
+					"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64 (each Amazon Linux release); pin the AMI to choose when"},
+			{"pinned AMI", `"ami-0123456789abcdef0"`, rolling, "ami-0123456789abcdef0", true,
+				"a deploy restarts it (~300 s down: launch + boot) only when its launch template changes (instance type, user data, the pinned AMI ami-0123456789abcdef0)"},
+			{"replacing update", `"ami-0123456789abcdef0"`, `"UpdatePolicy": {"AutoScalingReplacingUpdate": {"WillReplace": true}},`, "ami-0123456789abcdef0", true,
+				"a deploy replaces the whole group (AutoScalingReplacingUpdate) and restarts it (~300 s down: launch + boot) only when its launch template changes (instance type, user data, the pinned AMI ami-0123456789abcdef0)"},
+			{"no update policy", `{"Ref": "Ami"}`, "", "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64", false,
+				"a deploy does not restart it: without an update policy a launch template change reaches only the next instance the group launches"},
+			{"image the template does not say", `{"Fn::ImportValue": "elsewhere"}`, rolling, "", false,
+				"a deploy restarts it (~300 s down: launch + boot) whenever its launch template changes; where its AMI comes from could not be read from the template"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				h := one(t, envOf(t, "prod", "AutoHeal", host(tc.image, tc.policy)), "chat").AutoHeal
+				if h.Image != tc.wantImage || h.ImagePinned != tc.pinned || h.DeployRestart != tc.want {
+					t.Errorf("image %q pinned %v\n  %s\nwant image %q pinned %v\n  %s", h.Image, h.ImagePinned, h.DeployRestart, tc.wantImage, tc.pinned, tc.want)
+				}
+			})
+		}
+	})
 	t.Run("an Auto Scaling group without autoheal metadata is not a workload", func(t *testing.T) {
 		ws := Analyze(envOf(t, "prod", "Platform", platform(`"MinSize": 3, "MaxSize": 3`)))
 		if len(ws) != 0 {

@@ -280,7 +280,15 @@ type AutoHeal struct {
 	RecoverySeconds int `json:"recoverySeconds"`
 	// FailedReplacementSeconds = LaunchSeconds + GraceSeconds + DetectSeconds: how late a
 	// replacement that never becomes healthy is itself noticed.
-	FailedReplacementSeconds int      `json:"failedReplacementSeconds"`
-	Summary                  string   `json:"summary"`
-	Assumptions              []string `json:"assumptions"`
+	FailedReplacementSeconds int `json:"failedReplacementSeconds"`
+	// Image is where the launch template's AMI comes from: an AMI ID ("ami-…", pinned), "ssm:"
+	// and the public parameter CloudFormation resolves at every deploy, or "" when the template
+	// does not say.
+	Image       string `json:"image"`
+	ImagePinned bool   `json:"imagePinned"`
+	// DeployRestart says when a deploy restarts the host (and so stops the app for about
+	// LaunchSeconds + BootSeconds).
+	DeployRestart string   `json:"deployRestart"`
+	Summary       string   `json:"summary"`
+	Assumptions   []string `json:"assumptions"`
 }

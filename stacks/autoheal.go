@@ -37,6 +37,11 @@ func NewAutoHeal(scope constructs.Construct, env config.Environment, net *Networ
 			InfrequentAccessAfterDays: h.InfrequentAccessAfterDays,
 			RootVolumeGiB:             h.RootVolumeGiB,
 			ComposePluginVersion:      h.ComposePluginVersion,
+			ComposePluginSHA256:       h.ComposePluginSHA256,
+			ImageID:                   h.ImageID,
+			// For now production follows zonal shifts; an environment-level zone-evacuation
+			// setting will decide it (issue 11).
+			ZonalShift: jsii.Bool(env.Production),
 		})
 		errs = append(errs, err)
 		a.Hosts[h.Name] = host

@@ -1282,6 +1282,21 @@ func propCheckAutoHealUserData(t *testing.T, env config.Environment, fs, lt prop
 	if !regexp.MustCompile(`(?m)^[^#\n]*\bdocker compose\b[^\n]*\bup\b`).MatchString(ud) {
 		t.Errorf("%s: LaunchTemplateData.UserData never runs docker compose up", lt)
 	}
+	// Issue 13: the compose plugin is installed only with its pinned checksum, downloads are
+	// retried, and only the host's own processes get the instance role (hop limit 1 unless the
+	// environment opts in).
+	if !regexp.MustCompile(`(?m)^retry "[^"]+" fetch_verified https://github\.com/docker/compose/releases/download/v2\.[0-9.]+/docker-compose-linux-(x86_64|aarch64) [0-9a-f]{64} \S+$`).MatchString(ud) {
+		t.Errorf("%s: LaunchTemplateData.UserData does not fetch the compose plugin through retry and fetch_verified with a SHA-256:\n%s", lt, ud)
+	}
+	hop := 1
+	for _, a := range env.AutoHeal {
+		if strings.Contains(ud, a.ComposeDirectory) && a.MetadataHopLimit != nil {
+			hop = *a.MetadataHopLimit
+		}
+	}
+	if v, _ := propNum(dig(lt.props, "LaunchTemplateData", "MetadataOptions", "HttpPutResponseHopLimit")); int(v) != hop {
+		t.Errorf("%s: MetadataOptions.HttpPutResponseHopLimit %v, want %d", lt, v, hop)
+	}
 	found := false
 	for _, a := range env.AutoHeal {
 		if strings.Contains(ud, a.ComposeDirectory) {
@@ -1351,6 +1366,23 @@ func propCheckAutoHealGroup(t *testing.T, env config.Environment, asg propRes) {
 			t.Errorf("%s: TreatMissingData %v, want breaching", a, v)
 		}
 		propCheckTopicActions(t, env, a)
+	}
+
+	// Issue 11: a replacement launches in another zone when its own cannot launch; production
+	// groups follow zonal shifts and replace a dead instance even in a shifted zone.
+	if v := dig(asg.props, "AvailabilityZoneDistribution", "CapacityDistributionStrategy"); v != "balanced-best-effort" {
+		t.Errorf("%s: AvailabilityZoneDistribution.CapacityDistributionStrategy %v, want balanced-best-effort", asg, v)
+	}
+	if env.Production {
+		if on, how := dig(asg.props, "AvailabilityZoneImpairmentPolicy", "ZonalShiftEnabled"), dig(asg.props, "AvailabilityZoneImpairmentPolicy", "ImpairedZoneHealthCheckBehavior"); on != true || how != "ReplaceUnhealthy" {
+			t.Errorf("%s: AvailabilityZoneImpairmentPolicy ZonalShiftEnabled %v, ImpairedZoneHealthCheckBehavior %v; want true, ReplaceUnhealthy", asg, on, how)
+		}
+	}
+	// Issue 13: a new instance is out of service until its boot completes, and a boot that
+	// stalls is abandoned rather than counted as a healthy host.
+	hooks := asList(asg.props["LifecycleHookSpecificationList"])
+	if len(hooks) != 1 || dig(hooks[0], "LifecycleTransition") != "autoscaling:EC2_INSTANCE_LAUNCHING" || dig(hooks[0], "DefaultResult") != "ABANDON" {
+		t.Errorf("%s: LifecycleHookSpecificationList %s; want one launch hook that abandons on timeout", asg, short(hooks))
 	}
 }
 

@@ -66,6 +66,12 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 	if h := chat.AutoHeal; h == nil || h.RecoverySeconds != 420 {
 		t.Errorf("prod/chat auto-heal: %+v", h)
 	}
+	// The shipped config takes the latest Amazon Linux 2023 from SSM: a deploy restarts the host
+	// after every new release, for launch 60 s + boot 180 s.
+	if h := chat.AutoHeal; h == nil || h.ImagePinned || h.Image != "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64" ||
+		!strings.HasPrefix(h.DeployRestart, "a deploy restarts it (~240 s down: launch + boot) whenever its launch template changes, and at the first deploy after every new AMI") {
+		t.Errorf("prod/chat on deploy: %+v", h)
+	}
 
 	// Only dev's web service, which turns static stability off, falls short: a warning there.
 	var got []string

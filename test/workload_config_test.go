@@ -71,6 +71,19 @@ var invalidWorkloads = []invalidCase{
 	}, `webservice "prod/Services/Web": CpuStep.Steps[1] needs CPU >= 105 % (CpuStep.Threshold 85 + Lower 20) and can never fire: Fargate caps CPU utilisation at 100 %; every step must start below 100 %`},
 	{"auto-heal capacity", func(c map[string]any) { env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["capacity"] = 2.0 },
 		`autoheal "prod/AutoHeal/Chat": Capacity must be 1 (one writer: a second instance would write the same EFS data at the same time), got 2`},
+	{"auto-heal compose version without its checksum", func(c map[string]any) {
+		env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["composePluginVersion"] = "v2.33.0"
+	}, `autoheal "prod/AutoHeal/Chat": ComposePluginSHA256 is required with ComposePluginVersion "v2.33.0" (only v2.32.4's checksums are built in): ` +
+		`the SHA-256 of docker-compose-linux-x86_64 from https://github.com/docker/compose/releases/download/v2.33.0/checksums.txt`},
+	{"auto-heal checksum that is no SHA-256", func(c map[string]any) {
+		env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["composePluginSha256"] = "sha256:ed1917fb"
+	}, `autoheal "prod/AutoHeal/Chat": ComposePluginSHA256 "sha256:ed1917fb" must be 64 lowercase hexadecimal digits, as in the release's checksums.txt`},
+	{"auto-heal image that is no AMI ID", func(c map[string]any) {
+		env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["imageId"] = "al2023-ami-2023.6"
+	}, `autoheal "prod/AutoHeal/Chat": ImageID "al2023-ami-2023.6" must be an AMI ID like "ami-0123456789abcdef0"`},
+	{"auto-heal hop limit 0", func(c map[string]any) {
+		env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["metadataHopLimit"] = 0.0
+	}, `autoheal "prod/AutoHeal/Chat": MetadataHopLimit must be between 1 and 64, got 0`},
 }
 
 // TestInvalidWorkloads checks each broken workload setting gives exactly its message, from

@@ -38,6 +38,40 @@ const BootSeconds = 180
 // 90 s to appear in DNS; five minutes leaves room for that and for a slow boot.
 const MountTimeout = 300 * time.Second
 
+// BootHook is the name of the group's launch lifecycle hook: a new instance stays out of service
+// (Pending:Wait) until its boot script has started the compose project and completes the hook.
+const BootHook = "okiagari-boot"
+
+// BootHeartbeatTimeout is how long a booting instance may go without completing BootHook or
+// recording a heartbeat before the group abandons it and launches another. The boot script
+// records a heartbeat after every failed download, at least every 10 minutes while it retries, so
+// only a host that is hung or cut off from the Auto Scaling API is abandoned; one that keeps
+// retrying is kept for the hook's global limit, "48 hours or 100 times the heartbeat timeout,
+// whichever is smaller" (EC2 Auto Scaling User Guide: How lifecycle hooks work; Configure
+// instance retention): 48 h.
+const BootHeartbeatTimeout = 30 * time.Minute
+
+// RetryMaxWait is the longest pause between two attempts of a download in the boot script; the
+// pause starts at 5 s and doubles after each failure.
+const RetryMaxWait = 300 * time.Second
+
+// DefaultComposePluginVersion is the Docker Compose release installed when ComposePluginVersion
+// is not set; its checksums are in composePluginSHA256.
+const DefaultComposePluginVersion = "v2.32.4"
+
+// composePluginSHA256 are the SHA-256 checksums docker/compose publishes for its Linux plugin
+// binaries (docker-compose-linux-<arch>, listed in the release's checksums.txt), by release and
+// architecture (uname -m). Sourced, not computed here: v2.32.4's from the release's checksums.txt
+// as recorded by docker-library/docker (versions.json, commit 188ce9e "Update 27 to compose
+// 2.32.4") and periareon/rules_docker_compose (versions.bzl, generated from checksums.txt), which
+// agree.
+var composePluginSHA256 = map[string]map[string]string{
+	"v2.32.4": {
+		"x86_64":  "ed1917fb54db184192ea9d0717bcd59e3662ea79db48bff36d3475516c480a6b",
+		"aarch64": "0c4591cf3b1ed039adcd803dbbeddf757375fc08c11245b0154135f838495a2f",
+	},
+}
+
 // HostProps configures a Host.
 type HostProps struct {
 	// Name names the app: it appears in the resilience metadata, the systemd unit
@@ -65,17 +99,21 @@ type HostProps struct {
 	// only writer of its files on EFS. It exists so that a configuration asking for more fails
 	// loudly instead of silently running one. Default: 1.
 	Capacity *int
-	// HealthCheckGracePeriod is how long after launch the group ignores failed health checks,
-	// whole seconds. Default: 300 s (SOURCES.md, report 5), well above BootSeconds.
+	// HealthCheckGracePeriod is how long after the host enters service (its boot hook completed)
+	// the group ignores failed health checks, whole seconds: the time the compose project takes
+	// to pull its images and start. Default: 300 s (SOURCES.md, report 5).
 	HealthCheckGracePeriod *time.Duration
 	// Cooldown is how long the group waits after a scaling activity before the next one, whole
 	// seconds. Default: half of HealthCheckGracePeriod in whole seconds, 150 s with the default
 	// (report 5).
 	Cooldown *time.Duration
-	// MetadataHopLimit is the instance metadata (IMDSv2) PUT response hop limit, 1 to 64. 2 lets
-	// containers on Docker's bridge network reach the instance's credentials (their packets
-	// cross one more hop); it also means every container can act as the instance role. Set 1
-	// when no container needs AWS credentials from the instance. Default: 2.
+	// MetadataHopLimit is the instance metadata (IMDSv2) PUT response hop limit, 1 to 64. With 1
+	// only the host's own processes get the instance role's credentials (the boot script, the
+	// EFS mount helper, the SSM agent, the ECR credential helper Docker runs on the host); the
+	// containers on Docker's bridge network are one hop further and get none. 2 lets every
+	// container act as the instance role (EFS root access, Session Manager, whatever else it is
+	// granted): set it only for a compose project whose containers call AWS with the instance's
+	// credentials, and accept that. Default: 1.
 	MetadataHopLimit *int
 	// InfrequentAccessAfterDays moves a file to EFS Infrequent Access after that many days
 	// without access, one of InfrequentAccessDays; the first access moves it back. Default: 30.
@@ -84,8 +122,26 @@ type HostProps struct {
 	// Docker images (not the app's data), 8 to 16384. Default: 30.
 	RootVolumeGiB *int
 	// ComposePluginVersion is the Docker Compose CLI plugin release fetched from GitHub at boot
-	// (Amazon Linux 2023 does not package it). Default: v2.32.4.
+	// (Amazon Linux 2023 does not package it). Default: DefaultComposePluginVersion (v2.32.4).
 	ComposePluginVersion *string
+	// ComposePluginSHA256 is the SHA-256 of the plugin binary for the instance's architecture
+	// (docker-compose-linux-x86_64, or -aarch64 for a Graviton type), as listed in the release's
+	// checksums.txt. The boot script installs the download only if it matches. Default: the
+	// published checksum when ComposePluginVersion is DefaultComposePluginVersion; required for
+	// any other version.
+	ComposePluginSHA256 *string
+	// ImageID pins the instance's AMI ("ami-0123456789abcdef0", an Amazon Linux 2023 image of
+	// the instance type's architecture in the stack's region). A pinned host is restarted by a
+	// deploy only when its launch template changes; change the ID deliberately, in a quiet hour,
+	// to take a new Amazon Linux release. Default: none, the latest Amazon Linux 2023 from the
+	// public SSM parameter, which CloudFormation resolves at every deploy: each new Amazon Linux
+	// release restarts the host (a boot's downtime) at the next deploy.
+	ImageID *string
+	// ZonalShift registers the group with ARC zonal shift (AvailabilityZoneImpairmentPolicy):
+	// while a zonal shift is active, the group launches nothing in the shifted zone and replaces
+	// an unhealthy instance in another one (ReplaceUnhealthy: a group of one must not keep a dead
+	// instance just because its zone is shifted away). Default: true.
+	ZonalShift *bool
 	// TargetGroup is an ALB target group (target type instance) the instance registers with. The
 	// caller opens the app's port from the load balancer to InstanceSecurityGroup when the
 	// target group is imported. Default: none, the instance is behind no load balancer.
@@ -98,7 +154,7 @@ type HostProps struct {
 }
 
 func defaults() HostProps {
-	hop, ia, root, one := 2, 30, 30, 1
+	hop, ia, root, one := 1, 30, 30, 1
 	grace := 300 * time.Second
 	return HostProps{
 		MountPoint:                jsii.String("/mnt/efs"),
@@ -108,8 +164,9 @@ func defaults() HostProps {
 		MetadataHopLimit:          &hop,
 		InfrequentAccessAfterDays: &ia,
 		RootVolumeGiB:             &root,
-		ComposePluginVersion:      jsii.String("v2.32.4"),
+		ComposePluginVersion:      jsii.String(DefaultComposePluginVersion),
 		ElbHealthCheck:            jsii.Bool(false),
+		ZonalShift:                jsii.Bool(true),
 	}
 }
 
@@ -155,6 +212,8 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		p.RootVolumeGiB = overlay(p.RootVolumeGiB, props.RootVolumeGiB)
 		p.ComposePluginVersion = overlay(p.ComposePluginVersion, props.ComposePluginVersion)
 		p.ElbHealthCheck = overlay(p.ElbHealthCheck, props.ElbHealthCheck)
+		p.ComposePluginSHA256, p.ImageID = props.ComposePluginSHA256, props.ImageID
+		p.ZonalShift = overlay(p.ZonalShift, props.ZonalShift)
 	}
 	if p.Cooldown == nil {
 		// Half the grace period in whole seconds; a negative grace period is reported once, as
@@ -162,7 +221,16 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		half := max(*p.HealthCheckGracePeriod/2, 0).Truncate(time.Second)
 		p.Cooldown = &half
 	}
-	if err := validate(scope, id, &p); err != nil {
+	// The plugin binary and the AMI follow the instance type's architecture (uname -m names).
+	arch := "x86_64"
+	if instanceTypeRe.MatchString(*p.InstanceType) && awsec2.NewInstanceType(p.InstanceType).Architecture() == awsec2.InstanceArchitecture_ARM_64 {
+		arch = "aarch64"
+	}
+	if sum, ok := composePluginSHA256[*p.ComposePluginVersion][arch]; ok && p.ComposePluginSHA256 == nil {
+		p.ComposePluginSHA256 = &sum
+	}
+	region := awscdk.Stack_Of(scope).Region()
+	if err := validate(scope, id, &p, arch, region); err != nil {
 		return nil, err
 	}
 
@@ -226,20 +294,26 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 	this.FileSystem.GrantRootAccess(this.InstanceRole)
 
 	this.UserData = awsec2.UserData_ForLinux(nil)
-	registry := fmt.Sprintf("%s.dkr.ecr.%s.%s", *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_REGION(), *awscdk.Aws_URL_SUFFIX())
-	this.UserData.AddCommands(*jsii.Strings(script(&p, *this.FileSystem.FileSystemId(), registry)...)...)
+	this.UserData.AddCommands(*jsii.Strings(script(&p, arch, *this.FileSystem.FileSystemId(), *awscdk.Aws_REGION(), *awscdk.Aws_URL_SUFFIX(), *awscdk.Aws_ACCOUNT_ID())...)...)
 
-	instanceType := awsec2.NewInstanceType(p.InstanceType)
-	cpu := awsec2.AmazonLinuxCpuType_X86_64
-	if instanceType.Architecture() == awsec2.InstanceArchitecture_ARM_64 {
-		cpu = awsec2.AmazonLinuxCpuType_ARM_64
-	}
-	this.LaunchTemplate = awsec2.NewLaunchTemplate(c, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		InstanceType: instanceType,
+	// A pinned AMI is a literal in the launch template (the stack's region is known, so CDK's
+	// per-region map needs no CloudFormation mapping).
+	var image awsec2.IMachineImage
+	if p.ImageID != nil {
+		image = awsec2.MachineImage_GenericLinux(&map[string]*string{*region: p.ImageID}, nil)
+	} else {
+		cpu := awsec2.AmazonLinuxCpuType_X86_64
+		if arch == "aarch64" {
+			cpu = awsec2.AmazonLinuxCpuType_ARM_64
+		}
 		// The public SSM parameter (al2023-ami-kernel-6.1-<arch>: CDK fixes the kernel), resolved by
 		// CloudFormation at each deploy: no context look-up. A new Amazon Linux release therefore
 		// replaces the instance at the next deploy.
-		MachineImage:  awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{CpuType: cpu}),
+		image = awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{CpuType: cpu})
+	}
+	this.LaunchTemplate = awsec2.NewLaunchTemplate(c, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
+		InstanceType:  awsec2.NewInstanceType(p.InstanceType),
+		MachineImage:  image,
 		UserData:      this.UserData,
 		Role:          this.InstanceRole,
 		SecurityGroup: this.InstanceSecurityGroup,
@@ -295,6 +369,10 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		}},
 		// Free at one-minute granularity; the in-service alarm needs GroupInServiceInstances.
 		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
+		// When launches fail in the chosen zone (no capacity, an impaired zone), launch in
+		// another: a group of one has no balance to keep (EC2 Auto Scaling User Guide: Auto
+		// Scaling group Availability Zone distribution).
+		AzCapacityDistributionStrategy: awsautoscaling.CapacityDistributionStrategy_BALANCED_BEST_EFFORT,
 	})
 	// CDK warns that a desired capacity resets the group's size on every deployment: with
 	// min = max = desired = 1 that reset is exactly the intent.
@@ -307,6 +385,51 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 		this.AutoScalingGroup.AttachToApplicationTargetGroup(p.TargetGroup)
 	}
 	cfn := this.AutoScalingGroup.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+	// A new instance stays out of service until its boot script has started the app, so that a
+	// boot stuck on a download counts as down (the in-service alarm fires) instead of as a
+	// healthy host. In the group, not in a separate AWS::AutoScaling::LifecycleHook, so that it
+	// also holds for the instance launched when the group is created (aws/aws-cdk#16356).
+	cfn.SetLifecycleHookSpecificationList([]any{&awsautoscaling.CfnAutoScalingGroup_LifecycleHookSpecificationProperty{
+		LifecycleHookName:   jsii.String(BootHook),
+		LifecycleTransition: jsii.String("autoscaling:EC2_INSTANCE_LAUNCHING"),
+		HeartbeatTimeout:    jsii.Number(BootHeartbeatTimeout.Seconds()),
+		DefaultResult:       jsii.String("ABANDON"),
+	}})
+	if *p.ZonalShift {
+		cfn.SetAvailabilityZoneImpairmentPolicy(&awsautoscaling.CfnAutoScalingGroup_AvailabilityZoneImpairmentPolicyProperty{
+			ZonalShiftEnabled:               jsii.Bool(true),
+			ImpairedZoneHealthCheckBehavior: jsii.String("ReplaceUnhealthy"),
+		})
+	}
+	// The boot script finds its group and completes (or extends) the boot hook. Describe
+	// actions take no resource ARN; the lifecycle actions are limited to this group by the tags
+	// CloudFormation puts on it. Naming the group's ARN instead would make the instance's policy
+	// depend on the group, which depends on the launch template, which depends on the policy.
+	this.InstanceRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("autoscaling:DescribeAutoScalingInstances"),
+		Resources: jsii.Strings("*"),
+	}))
+	groups := fmt.Sprintf("arn:%s:autoscaling:%s:%s:autoScalingGroup:*:autoScalingGroupName/*", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID())
+	this.InstanceRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"),
+		Resources: jsii.Strings(groups),
+		Conditions: &map[string]any{"StringEquals": map[string]any{
+			"autoscaling:ResourceTag/aws:cloudformation:stack-id":   awscdk.Aws_STACK_ID(),
+			"autoscaling:ResourceTag/aws:cloudformation:logical-id": awscdk.Stack_Of(c).GetLogicalId(cfn),
+		}},
+	}))
+	check.SuppressPolicy(this.InstanceRole,
+		check.Suppression{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "autoscaling:DescribeAutoScalingInstances supports no resource-level permissions; it is read-only and finds the instance's group for the boot hook",
+			AppliesTo: []string{"Resource::*"},
+		},
+		check.Suppression{
+			ID: "AwsSolutions-IAM5",
+			Reason: "the boot hook's lifecycle actions on this account's and region's groups, narrowed by condition to the one group " +
+				"whose CloudFormation stack-id and logical-id tags are this host's (its ARN would make a dependency cycle)",
+			AppliesTo: []string{"Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/*"},
+		})
 	cfn.AddMetadata(jsii.String("okiagari"), map[string]any{
 		"kind":         "autoheal",
 		"name":         p.Name,
@@ -316,7 +439,7 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 
 	topic := awscloudwatchactions.NewSnsAction(p.Topic)
 	this.Alarm = awscloudwatch.NewAlarm(c, jsii.String("InServiceAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription: jsii.String(fmt.Sprintf("autoheal %s: no instance in service for 5 minutes; the app is down", p.Name)),
+		AlarmDescription: jsii.String(fmt.Sprintf("autoheal %s: no instance in service for 5 minutes; the app is down, or a new host cannot finish its boot (its console log says why)", p.Name)),
 		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace:     jsii.String("AWS/AutoScaling"),
 			MetricName:    jsii.String("GroupInServiceInstances"),
@@ -337,26 +460,78 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 	return this, nil
 }
 
-// script returns the boot script's lines (without the shebang UserData adds). registry is the
-// account's ECR registry host, whose pulls use the instance role.
-func script(p *HostProps, fileSystemID, registry string) []string {
+// script returns the boot script's lines (without the shebang UserData adds). arch is the
+// instance's architecture as uname -m names it; region, urlSuffix and account locate the
+// account's ECR registry, whose pulls use the instance role, and the Auto Scaling API.
+func script(p *HostProps, arch, fileSystemID, region, urlSuffix, account string) []string {
 	mp, dir := *p.MountPoint, p.ComposeDirectory
 	unit := "compose-" + p.Name + ".service"
 	plugins := "/usr/local/lib/docker/cli-plugins"
 	timeout := int(MountTimeout.Seconds())
+	autoscaling := "aws autoscaling --region " + region
+	hook := `--auto-scaling-group-name "$group" --lifecycle-hook-name ` + BootHook + ` --instance-id "$instance"`
+	plugin := fmt.Sprintf("https://github.com/docker/compose/releases/download/%s/docker-compose-linux-%s", *p.ComposePluginVersion, arch)
+	registry := fmt.Sprintf("%s.dkr.ecr.%s.%s", account, region, urlSuffix)
 	return []string{
 		"set -euo pipefail",
-		"# A host that cannot start its app gives itself up: the launch template terminates it on",
-		"# shutdown and the group launches a fresh one, with a notification for each.",
-		`giveup() { echo "autoheal: $1; shutting down so that the Auto Scaling group replaces this instance" >&2; systemctl poweroff; exit 1; }`,
+		"# Two kinds of failure. A download or an AWS API call that fails (GitHub, NAT, a package",
+		"# mirror or AWS unreachable) is retried here, with back-off: a new host would fail the same",
+		"# way, so replacing this one would only loop. Meanwhile the group's boot hook keeps the host",
+		"# out of service, which trips the in-service alarm. Anything else means this host cannot",
+		"# start the app: it shuts down, the launch template makes that a termination and the group",
+		"# launches a fresh one, with a notification for each.",
+		`log() { echo "autoheal: $*" >&2; }`,
+		`giveup() { log "$1; shutting down so that the Auto Scaling group replaces this instance"; systemctl poweroff; exit 1; }`,
 		`trap 'giveup "boot script failed at line $LINENO"' ERR`,
+		"# retry WHAT COMMAND...: runs COMMAND until it succeeds, 5 s after the first failure, then",
+		fmt.Sprintf("# twice as long after each next one, at most %d s; each failure records a heartbeat of the", int(RetryMaxWait.Seconds())),
+		"# boot hook, so that the group keeps waiting while the failure lasts.",
+		"retry() {",
+		"  local what=$1 wait=5 attempt=1",
+		"  shift",
+		`  until "$@"; do`,
+		`    log "$what failed (attempt $attempt); next attempt in $wait s"`,
+		"    heartbeat || true",
+		`    sleep "$wait"`,
+		"    attempt=$((attempt + 1))",
+		fmt.Sprintf("    wait=$((wait * 2 > %[1]d ? %[1]d : wait * 2))", int(RetryMaxWait.Seconds())),
+		"  done",
+		"}",
+		"# fetch_verified URL SHA256 FILE: downloads URL and installs it as the executable FILE only if",
+		"# its SHA-256 is SHA256.",
+		"fetch_verified() {",
+		`  local part="$3.part" sum`,
+		`  rm -f "$part"`,
+		`  curl -fsSL --connect-timeout 10 --max-time 300 -o "$part" "$1" || return 1`,
+		`  sum=$(sha256sum "$part" | cut -d ' ' -f 1)`,
+		`  if [ "$sum" != "$2" ]; then`,
+		`    log "$1 has SHA-256 $sum, not the pinned $2"`,
+		`    rm -f "$part"`,
+		"    return 1",
+		"  fi",
+		`  chmod 0755 "$part" && mv -f "$part" "$3"`,
+		"}",
+		"# imds PATH: reads the instance metadata (IMDSv2).",
+		"imds() {",
+		"  local token",
+		"  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token) &&",
+		`    curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"`,
+		"}",
+		"# group_of INSTANCE: the Auto Scaling group the instance belongs to.",
+		"group_of() {",
+		"  local g",
+		"  g=$(" + autoscaling + ` describe-auto-scaling-instances --instance-ids "$1" --query 'AutoScalingInstances[0].AutoScalingGroupName' --output text) &&`,
+		`    [ -n "$g" ] && [ "$g" != None ] && echo "$g"`,
+		"}",
+		`heartbeat() { [ -z "${group:-}" ] || ` + autoscaling + " record-lifecycle-action-heartbeat " + hook + " >/dev/null; }",
+		`instance=$(retry "reading the instance ID" imds instance-id)`,
+		`group=$(retry "looking up the Auto Scaling group" group_of "$instance")`,
 		"# Packages: the EFS mount helper (TLS, IAM), Docker and the ECR credential helper. Amazon",
-		"# Linux 2023 does not package the compose plugin, so the pinned release comes from GitHub.",
-		"dnf install -y amazon-efs-utils docker amazon-ecr-credential-helper",
+		"# Linux 2023 does not package the compose plugin: the pinned release comes from GitHub and is",
+		"# installed only if its SHA-256 is the one pinned.",
+		`retry "installing packages" dnf install -y amazon-efs-utils docker amazon-ecr-credential-helper`,
 		"mkdir -p " + plugins,
-		fmt.Sprintf(`curl -fsSL --retry 5 --retry-connrefused -o %s/docker-compose "https://github.com/docker/compose/releases/download/%s/docker-compose-linux-$(uname -m)"`,
-			plugins, *p.ComposePluginVersion),
-		"chmod 0755 " + plugins + "/docker-compose",
+		fmt.Sprintf(`retry "downloading the compose plugin" fetch_verified %s %s %s/docker-compose`, plugin, *p.ComposePluginSHA256, plugins),
 		"docker compose version",
 		"systemctl enable --now docker",
 		"# Pulls from the account's ECR registry authenticate with the instance role.",
@@ -397,6 +572,9 @@ func script(p *HostProps, fileSystemID, registry string) []string {
 		"UNIT",
 		"systemctl daemon-reload",
 		"systemctl enable --now " + unit,
+		"# Booted: the group counts the host in service from now on, registers it with its target",
+		"# group, if any, and starts its health checks after the grace period.",
+		`retry "completing the boot hook" ` + autoscaling + " complete-lifecycle-action " + hook + " --lifecycle-action-result CONTINUE",
 	}
 }
 
@@ -405,9 +583,13 @@ var (
 	pathRe          = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 	instanceTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
 	pluginVersionRe = regexp.MustCompile(`^v2\.[0-9]+\.[0-9]+$`)
+	sha256Re        = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	imageIDRe       = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
-func validate(scope constructs.Construct, id *string, p *HostProps) error {
+// validate checks p; arch is the instance type's architecture (uname -m), which names the
+// plugin binary whose checksum is needed, and region the stack's region, which an AMI ID needs.
+func validate(scope constructs.Construct, id *string, p *HostProps, arch string, region *string) error {
 	c := check.For("autoheal", scope, *id)
 	if !nameRe.MatchString(p.Name) {
 		c.Addf("Name %q must be 1 to 32 lowercase letters, digits and hyphens, starting with a letter", p.Name)
@@ -447,8 +629,22 @@ func validate(scope constructs.Construct, id *string, p *HostProps) error {
 		c.Addf("InfrequentAccessAfterDays must be one of %s, got %d", strings.Join(allowed, ", "), days)
 	}
 	c.Range("RootVolumeGiB", float64(*p.RootVolumeGiB), 8, 16384)
-	if v := *p.ComposePluginVersion; !pluginVersionRe.MatchString(v) {
-		c.Addf("ComposePluginVersion %q must be a Docker Compose v2 release tag like \"v2.32.4\"", v)
+	switch v, sum := *p.ComposePluginVersion, p.ComposePluginSHA256; {
+	case !pluginVersionRe.MatchString(v):
+		c.Addf("ComposePluginVersion %q must be a Docker Compose v2 release tag like %q", v, DefaultComposePluginVersion)
+	case sum == nil:
+		c.Addf("ComposePluginSHA256 is required with ComposePluginVersion %q (only %s's checksums are built in): "+
+			"the SHA-256 of docker-compose-linux-%s from https://github.com/docker/compose/releases/download/%s/checksums.txt",
+			v, DefaultComposePluginVersion, arch, v)
+	case !sha256Re.MatchString(*sum):
+		c.Addf("ComposePluginSHA256 %q must be 64 lowercase hexadecimal digits, as in the release's checksums.txt", *sum)
+	}
+	switch img := p.ImageID; {
+	case img == nil:
+	case !imageIDRe.MatchString(*img):
+		c.Addf("ImageID %q must be an AMI ID like \"ami-0123456789abcdef0\"", *img)
+	case check.Unresolved(region):
+		c.Addf("ImageID %q needs a stack with an explicit region: an AMI ID exists in one region only", *img)
 	}
 	if *p.ElbHealthCheck && p.TargetGroup == nil {
 		c.Addf("ElbHealthCheck needs a TargetGroup to take the health of the instance from")

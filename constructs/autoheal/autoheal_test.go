@@ -1,8 +1,11 @@
 package autoheal_test
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -113,7 +116,7 @@ func TestHostDefaults(t *testing.T) {
 			"InstanceType":                      "t3.small",
 			"KeyName":                           assertions.Match_Absent(),
 			"InstanceInitiatedShutdownBehavior": "terminate",
-			"MetadataOptions":                   map[string]any{"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 2},
+			"MetadataOptions":                   map[string]any{"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1},
 			"BlockDeviceMappings": []any{map[string]any{"DeviceName": "/dev/xvda", "Ebs": map[string]any{
 				"Encrypted": true, "VolumeType": "gp3", "VolumeSize": 30, "DeleteOnTermination": true,
 			}}},
@@ -129,11 +132,29 @@ func TestHostDefaults(t *testing.T) {
 			"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore",
 		}}}},
 	})
+	asgID := logicalID(t, tpl, "AWS::AutoScaling::AutoScalingGroup", "Test/Chat/AutoScalingGroup/ASG")
 	tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
-		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
-			"Action":   []any{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess", "elasticfilesystem:ClientWrite"},
-			"Resource": map[string]any{"Fn::GetAtt": []any{fileSystemLogicalID, "Arn"}},
-		}}},
+		"PolicyDocument": map[string]any{"Statement": []any{
+			map[string]any{
+				"Effect":   "Allow",
+				"Action":   []any{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess", "elasticfilesystem:ClientWrite"},
+				"Resource": map[string]any{"Fn::GetAtt": []any{fileSystemLogicalID, "Arn"}},
+			},
+			// The boot hook: find the group, then complete the hook or extend it, on this group only.
+			map[string]any{"Effect": "Allow", "Action": "autoscaling:DescribeAutoScalingInstances", "Resource": "*"},
+			map[string]any{
+				"Effect": "Allow",
+				"Action": []any{"autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"},
+				"Resource": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:", map[string]any{"Ref": "AWS::Partition"}, ":autoscaling:", map[string]any{"Ref": "AWS::Region"}, ":",
+					map[string]any{"Ref": "AWS::AccountId"}, ":autoScalingGroup:*:autoScalingGroupName/*",
+				}}},
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"autoscaling:ResourceTag/aws:cloudformation:stack-id":   map[string]any{"Ref": "AWS::StackId"},
+					"autoscaling:ResourceTag/aws:cloudformation:logical-id": asgID,
+				}},
+			},
+		}},
 	})
 
 	// ASG: exactly one over the three private subnets, notified, OldestInstance, replaced in place.
@@ -148,6 +169,18 @@ func TestHostDefaults(t *testing.T) {
 			"InstanceMaintenancePolicy": map[string]any{"MinHealthyPercentage": 0, "MaxHealthyPercentage": 100},
 			"MetricsCollection":         []any{map[string]any{"Granularity": "1Minute"}},
 			"TargetGroupARNs":           assertions.Match_Absent(),
+			// Launch elsewhere when the zone cannot launch; follow zonal shifts, replacing a dead
+			// instance even when its zone is shifted away.
+			"AvailabilityZoneDistribution": map[string]any{"CapacityDistributionStrategy": "balanced-best-effort"},
+			"AvailabilityZoneImpairmentPolicy": map[string]any{
+				"ZonalShiftEnabled": true, "ImpairedZoneHealthCheckBehavior": "ReplaceUnhealthy",
+			},
+			// Out of service until the boot script has started the app; abandoned after 30 minutes
+			// without progress.
+			"LifecycleHookSpecificationList": []any{map[string]any{
+				"LifecycleHookName": autoheal.BootHook, "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+				"HeartbeatTimeout": 1800, "DefaultResult": "ABANDON",
+			}},
 			"NotificationConfigurations": []any{map[string]any{
 				"TopicARN": map[string]any{"Ref": logicalID(t, tpl, "AWS::SNS::Topic", "Test/Alarms/Resource")},
 				"NotificationTypes": []any{
@@ -185,22 +218,36 @@ func TestHostUserData(t *testing.T) {
 	}
 	script := userData(t, testenv.Template(stack))
 	fs := "<Ref:" + fileSystemLogicalID + ">"
+	aws := "aws autoscaling --region <Ref:AWS::Region> "
+	hook := `--auto-scaling-group-name "$group" --lifecycle-hook-name okiagari-boot --instance-id "$instance"`
 	steps := []string{ // in the order they must run
 		"#!/bin/bash\nset -euo pipefail\n",
-		"\ndnf install -y amazon-efs-utils docker amazon-ecr-credential-helper\n",
-		`"https://github.com/docker/compose/releases/download/v2.32.4/docker-compose-linux-$(uname -m)"`,
-		"\nsystemctl enable --now docker\n",
+		"giveup() {", "systemctl poweroff; exit 1; }",
+		"\ntrap 'giveup \"boot script failed at line $LINENO\"' ERR\n",
+		// Failures that a new host would share are retried with back-off, with a heartbeat each.
+		"retry() {\n", "\n  until \"$@\"; do\n", "\n    heartbeat || true\n", "    wait=$((wait * 2 > 300 ? 300 : wait * 2))\n",
+		"fetch_verified() {\n",
+		"heartbeat() { [ -z \"${group:-}\" ] || " + aws + "record-lifecycle-action-heartbeat " + hook + " >/dev/null; }\n",
+		"instance=$(retry \"reading the instance ID\" imds instance-id)\n",
+		"group=$(retry \"looking up the Auto Scaling group\" group_of \"$instance\")\n",
+		"retry \"installing packages\" dnf install -y amazon-efs-utils docker amazon-ecr-credential-helper\n",
+		// The plugin of the instance's architecture, installed only with the published checksum.
+		"retry \"downloading the compose plugin\" fetch_verified https://github.com/docker/compose/releases/download/v2.32.4/docker-compose-linux-x86_64 " +
+			"ed1917fb54db184192ea9d0717bcd59e3662ea79db48bff36d3475516c480a6b /usr/local/lib/docker/cli-plugins/docker-compose\n",
+		"systemctl enable --now docker\n",
 		`echo '{"credHelpers": {"<Ref:AWS::AccountId>.dkr.ecr.<Ref:AWS::Region>.<Ref:AWS::URLSuffix>": "ecr-login"}}' > /root/.docker/config.json`,
 		"echo '" + fs + ":/ /mnt/efs efs _netdev,tls,iam 0 0' >> /etc/fstab\n",
-		"\nuntil mountpoint -q /mnt/efs; do\n  mount /mnt/efs || true\n",
+		"until mountpoint -q /mnt/efs; do\n  mount /mnt/efs || true\n",
 		`giveup "` + fs + ` not mounted at /mnt/efs after 300 s"`,
 		"\nmkdir -p /mnt/efs/chat\n",
 		"cat > /etc/systemd/system/compose-chat.service <<'UNIT'\n[Unit]\n",
-		"\nAfter=docker.service remote-fs.target network-online.target\n",
-		"\nRequiresMountsFor=/mnt/efs\n",
-		"\nWorkingDirectory=/mnt/efs/chat\nEnvironment=DOCKER_CONFIG=/root/.docker\nExecStart=/usr/bin/docker compose up --remove-orphans\nExecStop=/usr/bin/docker compose down\nRestart=always\n",
-		"\nWantedBy=multi-user.target\nUNIT\n",
-		"\nsystemctl enable --now compose-chat.service",
+		"After=docker.service remote-fs.target network-online.target\n",
+		"RequiresMountsFor=/mnt/efs\n",
+		"WorkingDirectory=/mnt/efs/chat\nEnvironment=DOCKER_CONFIG=/root/.docker\nExecStart=/usr/bin/docker compose up --remove-orphans\nExecStop=/usr/bin/docker compose down\nRestart=always\n",
+		"WantedBy=multi-user.target\nUNIT\n",
+		"systemctl enable --now compose-chat.service\n",
+		// Only now does the group count the host as in service.
+		"retry \"completing the boot hook\" " + aws + "complete-lifecycle-action " + hook + " --lifecycle-action-result CONTINUE",
 	}
 	at := 0
 	for _, s := range steps {
@@ -210,6 +257,20 @@ func TestHostUserData(t *testing.T) {
 		}
 		at += i + len(s)
 	}
+	// A failed download never shuts the host down: the only poweroff is in giveup, which only
+	// the ERR trap and the mount deadline call, and every download runs under retry.
+	if n := strings.Count(script, "poweroff"); n != 1 {
+		t.Errorf("user data powers off in %d places, want 1 (giveup)", n)
+	}
+	for _, line := range strings.Split(script, "\n") {
+		if strings.Contains(line, "giveup \"") && !strings.Contains(line, "trap ") && !strings.Contains(line, "not mounted at") {
+			t.Errorf("user data gives up on something other than the mount or an unexpected error: %s", line)
+		}
+		if (strings.Contains(line, "curl ") || strings.Contains(line, "dnf ")) && !strings.HasPrefix(strings.TrimSpace(line), "retry ") &&
+			!strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "#") {
+			t.Errorf("user data downloads outside retry: %s", line)
+		}
+	}
 	// The script must at least parse.
 	cmd := exec.Command("bash", "-n")
 	cmd.Stdin = strings.NewReader(script)
@@ -218,9 +279,139 @@ func TestHostUserData(t *testing.T) {
 	}
 }
 
+// TestHostUserDataFunctions runs the boot script's own log, retry and fetch_verified, as
+// rendered, offline: curl reads file:// URLs, sleep and the hook's heartbeat are stubbed.
+func TestHostUserDataFunctions(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "sha256sum"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	stack, vpc, topic := fixture(t)
+	if _, err := autoheal.NewHost(stack, jsii.String("Chat"), chat(vpc, topic)); err != nil {
+		t.Fatal(err)
+	}
+	script := userData(t, testenv.Template(stack))
+	var funcs strings.Builder
+	for _, name := range []string{"log", "retry", "fetch_verified"} {
+		funcs.WriteString(shellFunc(t, script, name) + "\n")
+	}
+	dir := t.TempDir()
+	plugin := []byte("#!/bin/sh\necho 'Docker Compose version v2.32.4'\n")
+	if err := os.WriteFile(filepath.Join(dir, "plugin"), plugin, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(plugin))
+	wrong := strings.Repeat("0", 64)
+	// run executes body after the script's functions, with stubs that log instead of waiting.
+	run := func(body string) (string, error) {
+		prog := "set -euo pipefail\ncd " + dir + "\nslept=0\n" +
+			"sleep() { echo \"sleep $1\" >&2; slept=$((slept + 1)); }\n" +
+			"heartbeat() { echo heartbeat >&2; }\n" + funcs.String() + body
+		out, err := exec.Command("bash", "-c", prog).CombinedOutput()
+		return string(out), err
+	}
+	src := "file://" + filepath.Join(dir, "plugin")
+
+	t.Run("checksum matches", func(t *testing.T) {
+		out, err := run("fetch_verified " + src + " " + sum + " good\n")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		fi, err := os.Stat(filepath.Join(dir, "good"))
+		if err != nil || fi.Mode().Perm() != 0o755 {
+			t.Fatalf("installed file: %v, %v; want mode 0755", fi, err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "good")); string(got) != string(plugin) {
+			t.Errorf("installed %q, want %q", got, plugin)
+		}
+	})
+	t.Run("checksum differs", func(t *testing.T) {
+		out, err := run("fetch_verified " + src + " " + wrong + " bad\n")
+		if err == nil {
+			t.Fatalf("fetch_verified accepted a file whose checksum differs\n%s", out)
+		}
+		want := "autoheal: " + src + " has SHA-256 " + sum + ", not the pinned " + wrong + "\n"
+		if out != want {
+			t.Errorf("output %q, want %q", out, want)
+		}
+		for _, f := range []string{"bad", "bad.part"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				t.Errorf("%s left behind", f)
+			}
+		}
+	})
+	t.Run("download fails", func(t *testing.T) {
+		out, err := run("fetch_verified file://" + filepath.Join(dir, "missing") + " " + sum + " none\n")
+		if err == nil {
+			t.Fatalf("fetch_verified succeeded without a download\n%s", out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "none")); err == nil {
+			t.Error("a failed download installed a file")
+		}
+	})
+	t.Run("retry until the download appears", func(t *testing.T) {
+		// The release appears after the second pause: two failures, then success.
+		late := filepath.Join(dir, "late")
+		out, err := run("sleep() { echo \"sleep $1\" >&2; slept=$((slept + 1)); [ $slept -lt 2 ] || cp plugin " + late + "; }\n" +
+			"retry \"downloading the compose plugin\" fetch_verified file://" + late + " " + sum + " retried\necho done\n")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if !strings.HasPrefix(l, "curl:") { // curl's own complaint about the missing file
+				lines = append(lines, l)
+			}
+		}
+		want := []string{
+			"autoheal: downloading the compose plugin failed (attempt 1); next attempt in 5 s", "heartbeat", "sleep 5",
+			"autoheal: downloading the compose plugin failed (attempt 2); next attempt in 10 s", "heartbeat", "sleep 10",
+			"done",
+		}
+		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+			t.Errorf("output\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "retried")); string(got) != string(plugin) {
+			t.Errorf("installed %q after the retries, want %q", got, plugin)
+		}
+	})
+	t.Run("back-off is capped", func(t *testing.T) {
+		out, err := run("tries=0\nflaky() { tries=$((tries + 1)); [ $tries -gt 8 ]; }\nretry flaky flaky 2>&1 | grep '^sleep' | tr '\\n' ' '\n")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if want := "sleep 5 sleep 10 sleep 20 sleep 40 sleep 80 sleep 160 sleep 300 sleep 300 "; out != want {
+			t.Errorf("pauses %q, want %q", out, want)
+		}
+	})
+}
+
+// shellFunc returns the definition of the shell function name in script: a one-line
+// "name() { ...; }" or the lines from "name() {" to the next "}" on a line of its own.
+func shellFunc(t *testing.T, script, name string) string {
+	t.Helper()
+	lines := strings.Split(script, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, name+"() {") {
+			continue
+		}
+		if strings.HasSuffix(l, "}") {
+			return l
+		}
+		for j := i + 1; j < len(lines); j++ {
+			if lines[j] == "}" {
+				return strings.Join(lines[i:j+1], "\n")
+			}
+		}
+	}
+	t.Fatalf("no function %s in the user data", name)
+	return ""
+}
+
 func TestHostOptions(t *testing.T) {
 	stack, vpc, topic := fixture(t)
-	hop, ia, root := 1, 1, 50
+	hop, ia, root := 2, 1, 50
 	grace := 10 * time.Minute
 	props := &autoheal.HostProps{
 		Name: "wiki", Vpc: vpc, Topic: topic,
@@ -228,7 +419,10 @@ func TestHostOptions(t *testing.T) {
 		InstanceType:           jsii.String("t4g.medium"),
 		HealthCheckGracePeriod: &grace,
 		MetadataHopLimit:       &hop, InfrequentAccessAfterDays: &ia, RootVolumeGiB: &root,
+		// docker-compose-linux-aarch64 of v2.29.7, as its release's checksums.txt lists it.
 		ComposePluginVersion: jsii.String("v2.29.7"),
+		ComposePluginSHA256:  jsii.String("6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c"),
+		ZonalShift:           jsii.Bool(false),
 	}
 	if _, err := autoheal.NewHost(stack, jsii.String("Wiki"), props); err != nil {
 		t.Fatal(err)
@@ -243,7 +437,7 @@ func TestHostOptions(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), map[string]any{
 		"LaunchTemplateData": map[string]any{
 			"InstanceType":        "t4g.medium",
-			"MetadataOptions":     map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+			"MetadataOptions":     map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
 			"BlockDeviceMappings": []any{map[string]any{"DeviceName": "/dev/xvda", "Ebs": assertions.Match_ObjectLike(&map[string]any{"VolumeSize": 50})}},
 		},
 	})
@@ -252,6 +446,9 @@ func TestHostOptions(t *testing.T) {
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
 		"HealthCheckGracePeriod": 600, "Cooldown": "300",
+		// Zonal shift off leaves the policy out; a replacement still goes to another zone.
+		"AvailabilityZoneImpairmentPolicy": assertions.Match_Absent(),
+		"AvailabilityZoneDistribution":     map[string]any{"CapacityDistributionStrategy": "balanced-best-effort"},
 	})
 	tpl.HasResource(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
 		"Metadata": map[string]any{"okiagari": map[string]any{"kind": "autoheal", "name": "wiki", "graceSeconds": 600}},
@@ -261,7 +458,7 @@ func TestHostOptions(t *testing.T) {
 		"/ /data efs _netdev,tls,iam 0 0",
 		"RequiresMountsFor=/data\n",
 		"WorkingDirectory=/data/apps/wiki\n",
-		"/download/v2.29.7/",
+		"/download/v2.29.7/docker-compose-linux-aarch64 6e9fbd5daa20dca5d7d89145081ae8155d68ef2928b497d9f85b54fe0f9dbb2c /usr/local/lib/docker/cli-plugins/docker-compose\n",
 		"systemctl enable --now compose-wiki.service",
 	} {
 		if !strings.Contains(script, want) {
@@ -280,6 +477,45 @@ func TestHostOptions(t *testing.T) {
 	testenv.Template(stack).HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
 		"HealthCheckGracePeriod": 300, "Cooldown": "45",
 	})
+}
+
+func TestHostPinnedImage(t *testing.T) {
+	stack, vpc, topic := fixture(t)
+	p := chat(vpc, topic)
+	p.ImageID = jsii.String("ami-0123456789abcdef0")
+	p.InstanceType = jsii.String("t4g.small")
+	if _, err := autoheal.NewHost(stack, jsii.String("Chat"), p); err != nil {
+		t.Fatal(err)
+	}
+	tpl := testenv.Template(stack)
+	tpl.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), map[string]any{
+		"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{"ImageId": "ami-0123456789abcdef0", "InstanceType": "t4g.small"}),
+	})
+	// No SSM parameter: a new Amazon Linux release changes nothing at the next deploy.
+	for id, p := range *tpl.FindParameters(jsii.String("*"), nil) {
+		if typ := fmt.Sprint((*p)["Type"]); strings.Contains(typ, "AWS::EC2::Image::Id") {
+			t.Errorf("template has parameter %s of type %s, want no AMI parameter", id, typ)
+		}
+	}
+	if mappings := *tpl.FindMappings(jsii.String("*"), nil); len(mappings) != 0 {
+		t.Errorf("template has mappings %v, want the AMI ID as a literal", mappings)
+	}
+
+	// An AMI ID belongs to one region: a stack without one cannot use it.
+	agnostic := awscdk.NewStack(testenv.App(t), jsii.String("Agnostic"), nil)
+	vpc2 := awsec2.NewVpc(agnostic, jsii.String("Vpc"), nil)
+	topic2 := awssns.NewTopic(agnostic, jsii.String("Alarms"), nil)
+	p2 := chat(vpc2, topic2)
+	p2.ImageID = jsii.String("ami-0123456789abcdef0")
+	want := `autoheal "Agnostic/Chat": ImageID "ami-0123456789abcdef0" needs a stack with an explicit region: an AMI ID exists in one region only`
+	if _, err := autoheal.NewHost(agnostic, jsii.String("Chat"), p2); err == nil || err.Error() != want {
+		t.Errorf("got error\n  %v\nwant\n  %s", err, want)
+	}
+	// The default plugin version's published aarch64 checksum, for the Graviton type.
+	if script := userData(t, tpl); !strings.Contains(script, "/download/v2.32.4/docker-compose-linux-aarch64 "+
+		"0c4591cf3b1ed039adcd803dbbeddf757375fc08c11245b0154135f838495a2f /usr/local/lib/docker/cli-plugins/docker-compose\n") {
+		t.Errorf("user data does not fetch the aarch64 plugin with its checksum:\n%s", script)
+	}
 }
 
 func TestHostTargetGroup(t *testing.T) {
@@ -378,6 +614,22 @@ func TestHostInvalid(t *testing.T) {
 			at + "RootVolumeGiB must be between 8 and 16384, got 4"},
 		{"bad compose version", func(p *autoheal.HostProps) { p.ComposePluginVersion = jsii.String("2.32.4") },
 			at + `ComposePluginVersion "2.32.4" must be a Docker Compose v2 release tag like "v2.32.4"`},
+		{"other compose version without checksum", func(p *autoheal.HostProps) { p.ComposePluginVersion = jsii.String("v2.29.7") },
+			at + `ComposePluginSHA256 is required with ComposePluginVersion "v2.29.7" (only v2.32.4's checksums are built in): ` +
+				`the SHA-256 of docker-compose-linux-x86_64 from https://github.com/docker/compose/releases/download/v2.29.7/checksums.txt`},
+		{"other compose version without checksum, Graviton", func(p *autoheal.HostProps) {
+			p.ComposePluginVersion, p.InstanceType = jsii.String("v2.29.7"), jsii.String("m7g.large")
+		}, at + `ComposePluginSHA256 is required with ComposePluginVersion "v2.29.7" (only v2.32.4's checksums are built in): ` +
+			`the SHA-256 of docker-compose-linux-aarch64 from https://github.com/docker/compose/releases/download/v2.29.7/checksums.txt`},
+		{"checksum in upper case", func(p *autoheal.HostProps) {
+			p.ComposePluginSHA256 = jsii.String("ED1917FB54DB184192EA9D0717BCD59E3662EA79DB48BFF36D3475516C480A6B")
+		}, at + `ComposePluginSHA256 "ED1917FB54DB184192EA9D0717BCD59E3662EA79DB48BFF36D3475516C480A6B" must be 64 lowercase hexadecimal digits, as in the release's checksums.txt`},
+		{"checksum too short", func(p *autoheal.HostProps) { p.ComposePluginSHA256 = jsii.String("ed1917fb") },
+			at + `ComposePluginSHA256 "ed1917fb" must be 64 lowercase hexadecimal digits, as in the release's checksums.txt`},
+		{"image that is no AMI", func(p *autoheal.HostProps) { p.ImageID = jsii.String("al2023") },
+			at + `ImageID "al2023" must be an AMI ID like "ami-0123456789abcdef0"`},
+		{"AMI ID of the wrong length", func(p *autoheal.HostProps) { p.ImageID = jsii.String("ami-0123456789") },
+			at + `ImageID "ami-0123456789" must be an AMI ID like "ami-0123456789abcdef0"`},
 		{"ELB check without target group", func(p *autoheal.HostProps) { p.ElbHealthCheck = jsii.Bool(true) },
 			at + "ElbHealthCheck needs a TargetGroup to take the health of the instance from"},
 		{"uppercase name", func(p *autoheal.HostProps) { p.Name = "Chat" },
