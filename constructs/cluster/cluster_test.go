@@ -541,7 +541,7 @@ var encryptsInTransit = []string{
 }
 
 // TestDefaultInstanceTypesEncryptInTransit: no default instance type lacks Nitro encryption in
-// transit (m5.large, the usual fourth type, does).
+// transit (m5.large, the usual fourth type, lacks it).
 func TestDefaultInstanceTypesEncryptInTransit(t *testing.T) {
 	stack := testenv.Stack(t)
 	vpc := testenv.Vpc(t, stack)
