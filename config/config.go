@@ -253,10 +253,17 @@ func (e *Environment) validateWorkloads(add func(path, format string, args ...an
 			add(path+".repository", "%q is not in platform.repositories %q", im.Repository, e.Platform.Repositories)
 		}
 	}
+	fargateOnly := e.Platform.Cluster.FargateOnly
+	if fargateOnly && !reflect.ValueOf(e.Platform.Cluster.Ec2).IsZero() {
+		add("platform.cluster.ec2", "is set, but platform.cluster.fargateOnly is true: a Fargate-only cluster has no EC2 instances; remove one of them")
+	}
 	providers := func(path string, cps []CapacityProvider) {
 		for i, cp := range cps {
-			if !slices.Contains([]string{"FARGATE", "FARGATE_SPOT", EC2Provider}, cp.Name) {
+			switch {
+			case !slices.Contains([]string{"FARGATE", "FARGATE_SPOT", EC2Provider}, cp.Name):
 				add(fmt.Sprintf("%s[%d].name", path, i), "%q is not FARGATE, FARGATE_SPOT or EC2", cp.Name)
+			case cp.Name == EC2Provider && fargateOnly:
+				add(fmt.Sprintf("%s[%d].name", path, i), "%q, but platform.cluster.fargateOnly is true: the cluster has no EC2 capacity; use FARGATE or FARGATE_SPOT", cp.Name)
 			}
 		}
 	}

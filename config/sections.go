@@ -29,6 +29,9 @@ type Cluster struct {
 	// DefaultCapacityProviders is the strategy of services that name none.
 	// Default: FARGATE base 1 weight 1, FARGATE_SPOT weight 1.
 	DefaultCapacityProviders []CapacityProvider `json:"defaultCapacityProviders"`
+	// FargateOnly leaves out the EC2 capacity (Auto Scaling group, launch template, EC2 capacity
+	// provider): no strategy may then name EC2, and ec2 must be left out. Default: false.
+	FargateOnly bool `json:"fargateOnly"`
 	// Ec2 configures the EC2 Auto Scaling group capacity provider ("EC2" in a strategy).
 	Ec2 Ec2Capacity `json:"ec2"`
 }

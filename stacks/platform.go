@@ -20,14 +20,19 @@ type Platform struct {
 	Registry   *registry.Registry
 	Cluster    *cluster.Cluster
 	AlarmTopic *alarmtopic.AlarmTopic
-	// Ec2ProviderName is the cluster's EC2 capacity provider, what "EC2" in a strategy means.
+	// Ec2ProviderName is the cluster's EC2 capacity provider, what "EC2" in a strategy means; ""
+	// for a Fargate-only cluster.
 	Ec2ProviderName string
 }
 
 // NewPlatform creates the "Platform" stack of env on its network.
 func NewPlatform(scope constructs.Construct, env config.Environment, net *Network) (*Platform, error) {
-	stack := newStack(scope, "Platform", env, "ECR repositories, ECS cluster with Fargate, Fargate Spot and EC2 capacity, alarm topic")
 	pc := env.Platform
+	capacity := "Fargate, Fargate Spot and EC2 capacity"
+	if pc.Cluster.FargateOnly {
+		capacity = "Fargate and Fargate Spot capacity"
+	}
+	stack := newStack(scope, "Platform", env, "ECR repositories, ECS cluster with "+capacity+", alarm topic")
 	p := &Platform{Stack: stack}
 	var errs []error
 	var err error
@@ -41,9 +46,15 @@ func NewPlatform(scope constructs.Construct, env config.Environment, net *Networ
 	errs = append(errs, err)
 
 	ec2 := pc.Cluster.Ec2
+	name := "okiagari-" + env.Name
+	if !pc.Cluster.FargateOnly {
+		p.Ec2ProviderName = cluster.Ec2ProviderName(name)
+	}
 	cp := &cluster.ClusterProps{
 		Vpc:                                 net.Vpc.Vpc,
-		Name:                                jsii.String("okiagari-" + env.Name),
+		Name:                                jsii.String(name),
+		DefaultStrategy:                     strategy(pc.Cluster.DefaultCapacityProviders, p),
+		FargateOnly:                         jsii.Bool(pc.Cluster.FargateOnly),
 		InstanceTypes:                       ec2.InstanceTypes,
 		MinCapacity:                         ec2.MinInstances,
 		MaxCapacity:                         ec2.MaxInstances,
@@ -53,14 +64,12 @@ func NewPlatform(scope constructs.Construct, env config.Environment, net *Networ
 		RootVolumeSizeGiB:                   ec2.RootVolumeGiB,
 		ContainerStopTimeout:                seconds(ec2.ContainerStopTimeoutSeconds),
 	}
-	for _, s := range pc.Cluster.DefaultCapacityProviders {
-		cp.DefaultStrategy = append(cp.DefaultStrategy, cluster.StrategyItem{CapacityProvider: s.Name, Base: s.Base, Weight: s.Weight})
+	if !pc.Cluster.FargateOnly {
+		// For now production's; later the environment's zone-evacuation setting.
+		cp.ZonalShift = jsii.Bool(env.Production)
 	}
 	p.Cluster, err = cluster.NewCluster(stack, jsii.String("Cluster"), cp)
 	errs = append(errs, err)
-	if p.Cluster != nil {
-		p.Ec2ProviderName = p.Cluster.Ec2CapacityProviderName
-	}
 
 	p.AlarmTopic, err = alarmtopic.NewAlarmTopic(stack, jsii.String("Alarms"), &alarmtopic.AlarmTopicProps{
 		Emails:      pc.Alarms.Emails,
@@ -68,12 +77,22 @@ func NewPlatform(scope constructs.Construct, env config.Environment, net *Networ
 		DisplayName: jsii.String("okiagari " + env.Name + " alarms"),
 	})
 	errs = append(errs, err)
+	if p.Cluster != nil && p.Cluster.AutoScalingGroup != nil && p.Registry != nil && p.AlarmTopic != nil {
+		// The group launches (protected) instances only once the rest of the stack exists: a first
+		// deploy that fails on a repository or the topic rolls back before any instance is
+		// protected, so the rollback never waits on the teardown (README, "Tearing an environment
+		// down").
+		p.Cluster.AutoScalingGroup.Node().AddDependency(p.Registry.Construct, p.AlarmTopic.Construct)
+	}
 	return p, errors.Join(errs...)
 }
 
 // ec2Providers are the names of the platform's EC2 capacity providers, for the services'
-// Ec2CapacityProviders.
+// Ec2CapacityProviders: none for a Fargate-only cluster.
 func (p *Platform) ec2Providers() []string {
+	if p.Ec2ProviderName == "" {
+		return nil
+	}
 	return []string{p.Ec2ProviderName}
 }
 

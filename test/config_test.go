@@ -116,6 +116,16 @@ env "prod": availabilityZones[2]: "ap-northeast-1d" is not a zone of region "tok
 	{"no environments", func(c map[string]any) {
 		delete(c, config.ContextKey)
 	}, `cdk.json: context.environments must map environment names to their settings`},
+	{"fargate-only cluster with EC2 settings and an EC2 service", func(c map[string]any) {
+		section(c, "stg", "platform")["cluster"].(map[string]any)["fargateOnly"] = true
+	}, `env "stg": platform.cluster.ec2: is set, but platform.cluster.fargateOnly is true: a Fargate-only cluster has no EC2 instances; remove one of them
+env "stg": services.web[0].capacityProviders[0].name: "EC2", but platform.cluster.fargateOnly is true: the cluster has no EC2 capacity; use FARGATE or FARGATE_SPOT`},
+	{"fargate-only cluster with an EC2 default strategy", func(c map[string]any) {
+		cl := section(c, "dev", "platform")["cluster"].(map[string]any)
+		cl["fargateOnly"] = true
+		delete(cl, "ec2")
+		cl["defaultCapacityProviders"] = []any{map[string]any{"name": "EC2", "weight": 1.0}}
+	}, `env "dev": platform.cluster.defaultCapacityProviders[0].name: "EC2", but platform.cluster.fargateOnly is true: the cluster has no EC2 capacity; use FARGATE or FARGATE_SPOT`},
 	{"problems in two environments at once", func(c map[string]any) {
 		env(c, "dev")["account"] = "1"
 		section(c, "prod", "network")["cidr"] = "10.0.0.0/8"

@@ -11,8 +11,11 @@ import (
 // repository, queue, file system or bucket, and the old one orphaned (retained) or lost. A change
 // here must be deliberate, with a migration for the data.
 var pinnedStateful = map[string][]string{
-	"Network":  {"AWS::Logs::LogGroup VpcFlowLogs3A4A3791"},
-	"Platform": {"AWS::ECR::Repository RegistryApp116F68EC"},
+	"Network": {"AWS::Logs::LogGroup VpcFlowLogs3A4A3791"},
+	"Platform": {
+		"AWS::ECR::Repository RegistryApp116F68EC",
+		"AWS::Logs::LogGroup ClusterTeardownLogs69B65D0E",
+	},
 	"Services": {
 		"AWS::Logs::LogGroup MailerLogs1CE15877",
 		"AWS::Logs::LogGroup WebLogsD9759FC4",

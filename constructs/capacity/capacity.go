@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -87,6 +88,46 @@ func CheckStrategy(c *check.Problems, field string, providers []Provider, ec2Nam
 		c.Addf("%s: at least one provider must have a Weight above 0, or no task is placed beyond the Base", field)
 	}
 	return ec2s > 0 && fargates == 0
+}
+
+// clusters holds the capacity providers of every cluster Declare was called for, keyed by the
+// cluster value itself (a jsii proxy is a pointer, so the key is the cluster's identity): an
+// awsecs.ICluster does not say which providers it has.
+var clusters sync.Map // awsecs.ICluster → []string
+
+// Declare records that cluster has exactly the EC2 capacity providers ec2Names (none for a
+// Fargate-only cluster) besides FARGATE and FARGATE_SPOT. An okiagari cluster declares itself,
+// so that a service placed on it has its strategy checked against the providers it really has.
+func Declare(cluster awsecs.ICluster, ec2Names []string) {
+	clusters.Store(cluster, slices.Clone(ec2Names))
+}
+
+// Ec2Providers returns the EC2 capacity providers a strategy of a service on cluster may name,
+// and records in c (under field, "Ec2CapacityProviders") every name of declared that a declared
+// cluster (Declare) does not have. For a declared cluster, declared may be nil: the cluster's own
+// providers are the answer. For any other cluster the answer is declared, unchecked.
+func Ec2Providers(c *check.Problems, field string, cluster awsecs.ICluster, declared []string) []string {
+	v, ok := clusters.Load(cluster)
+	if !ok {
+		return declared
+	}
+	have := v.([]string)
+	if declared == nil {
+		return have
+	}
+	var out []string
+	for i, name := range declared {
+		if slices.Contains(have, name) {
+			out = append(out, name)
+			continue
+		}
+		if len(have) == 0 {
+			c.Addf("%s[%d] %q: the cluster is Fargate-only; it has no EC2 capacity provider", field, i, name)
+		} else {
+			c.Addf("%s[%d] %q is not an EC2 capacity provider of the cluster; it has %s", field, i, name, strings.Join(have, ", "))
+		}
+	}
+	return out
 }
 
 // fargateMemory lists, per Fargate CPU size, the smallest and largest memory (MiB) and the step

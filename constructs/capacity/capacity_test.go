@@ -189,3 +189,59 @@ func TestNewTaskDefinition(t *testing.T) {
 		"RequiresCompatibilities": []any{"EC2"}, "NetworkMode": "awsvpc", "Cpu": assertions.Match_Absent(), "Memory": assertions.Match_Absent(),
 	})
 }
+
+func TestEc2Providers(t *testing.T) {
+	stack := testenv.Stack(t)
+	vpc := testenv.Vpc(t, stack)
+	newCluster := func(id string) awsecs.Cluster {
+		return awsecs.NewCluster(stack, jsii.String(id), &awsecs.ClusterProps{Vpc: vpc})
+	}
+	withEc2, fargateOnly, other := newCluster("WithEc2"), newCluster("FargateOnly"), newCluster("Other")
+	capacity.Declare(withEc2, []string{"main-ec2"})
+	capacity.Declare(fargateOnly, nil)
+	for _, tc := range []struct {
+		name     string
+		cluster  awsecs.ICluster
+		declared []string
+		want     []string
+		problems []string
+	}{
+		{"declared cluster, none named: the cluster's", withEc2, nil, []string{"main-ec2"}, nil},
+		{"declared cluster, its own named", withEc2, []string{"main-ec2"}, []string{"main-ec2"}, nil},
+		{"declared cluster, a misspelt one", withEc2, []string{"main-ec"}, nil,
+			[]string{`Ec2CapacityProviders[0] "main-ec" is not an EC2 capacity provider of the cluster; it has main-ec2`}},
+		{"Fargate-only cluster", fargateOnly, []string{"main-ec2"}, nil,
+			[]string{`Ec2CapacityProviders[0] "main-ec2": the cluster is Fargate-only; it has no EC2 capacity provider`}},
+		{"Fargate-only cluster, none named", fargateOnly, nil, []string{}, nil},
+		{"any other cluster: taken as declared", other, []string{"anything"}, []string{"anything"}, nil},
+		{"no cluster", nil, nil, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := check.New("svc", "Test/Svc")
+			got := capacity.Ec2Providers(c, "Ec2CapacityProviders", tc.cluster, tc.declared)
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			err := c.Err()
+			if tc.problems == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if want := prefix + strings.Join(tc.problems, "\n"+prefix); err == nil || err.Error() != want {
+				t.Fatalf("got error\n  %v\nwant\n  %s", err, want)
+			}
+		})
+	}
+
+	// The strategy of a service on the declared cluster is checked against its providers, and an
+	// unknown name is an error naming the known ones.
+	c := check.New("svc", "Test/Svc")
+	capacity.CheckStrategy(c, "CapacityProviders", []provider{{Name: "main-ec", Weight: 1}},
+		capacity.Ec2Providers(c, "Ec2CapacityProviders", withEc2, nil))
+	want := prefix + `CapacityProviders[0].Name "main-ec" is not one of FARGATE, FARGATE_SPOT, main-ec2`
+	if err := c.Err(); err == nil || err.Error() != want {
+		t.Fatalf("got error\n  %v\nwant\n  %s", err, want)
+	}
+}

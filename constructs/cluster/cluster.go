@@ -6,65 +6,69 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/okiagari/okiagari/constructs/capacity"
 	"github.com/okiagari/okiagari/constructs/check"
 )
 
-// The capacity provider names a strategy can use. Fargate and FargateSpot are AWS's own; EC2
-// stands for this cluster's Auto Scaling group provider, whose real name is
-// Cluster.Ec2CapacityProviderName (Name + "-ec2").
+// CapacityProvider is one entry of a capacity-provider strategy (capacity.Provider), the same
+// type the web service and the worker take.
+type CapacityProvider = capacity.Provider
+
+// The Fargate capacity providers every cluster has.
 const (
-	Fargate     = "FARGATE"
-	FargateSpot = "FARGATE_SPOT"
-	EC2         = "EC2"
+	Fargate     = capacity.Fargate
+	FargateSpot = capacity.FargateSpot
 )
 
-// StrategyItem is one capacity provider of a capacity provider strategy.
-type StrategyItem struct {
-	// CapacityProvider is Fargate, FargateSpot, or EC2 (the real name of the EC2 provider is
-	// accepted too). A strategy uses Fargate providers or the EC2 provider, not both.
-	// Default: none, required.
-	CapacityProvider string
-	// Weight is this provider's relative share of the tasks placed after every Base is met,
-	// between 0 and 1000. Default: 0 (no share beyond Base).
-	Weight int
-	// Base is how many tasks are placed with this provider before any weight applies, between 0
-	// and 100000; only one provider of a strategy may have one. Default: 0.
-	Base int
+// Ec2ProviderName is the name of the EC2 capacity provider of the cluster named clusterName:
+// clusterName + "-ec2". A DefaultStrategy that uses the EC2 capacity names it so; services find it
+// in Cluster.Ec2CapacityProviderName.
+func Ec2ProviderName(clusterName string) string {
+	return clusterName + "-ec2"
 }
 
 // ClusterProps configures a Cluster.
 type ClusterProps struct {
 	// Vpc is the VPC the cluster's instances run in: the PRIVATE_WITH_EGRESS subnets of all its
-	// zones (at least two). Default: none, required.
+	// zones (at least two; not checked for a Fargate-only cluster). Default: none, required.
 	Vpc awsec2.IVpc
-	// Name names the cluster and, with "-ec2" appended, the EC2 capacity provider, so that
-	// service stacks can name the provider in a strategy without a cross-stack reference.
-	// Capacity provider names are unique per account and region: include the environment
-	// ("okiagari-prod"). 1 to 251 letters, digits, "-" and "_", not starting with "aws", "ecs" or
-	// "fargate" (AWS reserves those prefixes). Default: none, required.
+	// Name names the cluster and, with "-ec2" appended (Ec2ProviderName), the EC2 capacity
+	// provider, so that service stacks can name the provider in a strategy without a cross-stack
+	// reference. Capacity provider names are unique per account and region: include the
+	// environment ("okiagari-prod"). 1 to 251 letters, digits, "-" and "_", not starting with
+	// "aws", "ecs" or "fargate" (AWS reserves those prefixes). Default: none, required.
 	Name *string
 	// ContainerInsights is the Container Insights level: ContainerInsights_ENHANCED (task and
 	// container metrics, what the AWS resilience deep dive, SOURCES.md 3, tunes scaling with) or
 	// ContainerInsights_ENABLED (cluster and service metrics, cheaper). Turning it off is not
 	// allowed. Default: ContainerInsights_ENHANCED.
 	ContainerInsights awsecs.ContainerInsights
-	// DefaultStrategy is the capacity provider strategy for services and tasks that name none.
-	// Default: Fargate with Base 1 and Weight 1, FargateSpot with Weight 1: one task of every
-	// service on regular Fargate so a Spot reclaim never takes the last one, the rest split
-	// evenly (the weighted FARGATE + Spot strategy of SOURCES.md 1).
-	DefaultStrategy []StrategyItem
+	// DefaultStrategy is the capacity provider strategy for services and tasks that name none:
+	// FARGATE and FARGATE_SPOT, or the EC2 provider by its real name (Ec2ProviderName(Name)), never
+	// both kinds. Default: Fargate with Base 1 and Weight 1, FargateSpot with Weight 1: one task
+	// of every service on regular Fargate so a Spot reclaim never takes the last one, the rest
+	// split evenly (the weighted FARGATE + Spot strategy of SOURCES.md 1).
+	DefaultStrategy []CapacityProvider
+	// FargateOnly leaves out the EC2 capacity: no Auto Scaling group, launch template, instance
+	// role, security group, EC2 capacity provider or teardown function, only the cluster and its
+	// FARGATE and FARGATE_SPOT providers. The EC2 props below must then be left unset.
+	// Default: false (the cluster has EC2 capacity).
+	FargateOnly *bool
 
 	// InstanceTypes are the EC2 instance types the Auto Scaling group may launch, interchangeable
 	// for the tasks (same vCPU and memory) and x86_64 (the AMI is). Spot draws from each type in
 	// each zone as a separate pool, so Spot needs at least 3; the first type is the one
-	// On-Demand capacity uses. Default: m6i.large, m7i.large, m6a.large, m5.large (2 vCPU, 8 GiB).
+	// On-Demand capacity uses. Default: m6i.large, m7i.large, m6a.large, m7a.large (2 vCPU,
+	// 8 GiB, each encrypting traffic between instances in the Nitro hardware).
 	InstanceTypes []string
 	// MinCapacity is the group's minimum number of instances. Managed scaling sets the desired
 	// count between MinCapacity and MaxCapacity. Default: 0 (no instance while no task needs
@@ -94,18 +98,29 @@ type ClusterProps struct {
 	// length of the Spot interruption notice, after which waiting longer is pointless. (The agent's
 	// own default is 30 s.)
 	ContainerStopTimeout *time.Duration
+	// ZonalShift registers the Auto Scaling group with ARC zonal shift
+	// (AvailabilityZoneImpairmentPolicy): while a zone is shifted away, by hand or by zonal
+	// autoshift, the group launches new instances only in the other zones, scaling policies cannot
+	// lower its desired capacity, and instances that fail their health checks in the shifted zone
+	// are left alone rather than replaced (IgnoreUnhealthy): the impairment makes them fail, and
+	// replacing them would only churn capacity that comes back with the zone. Default: true.
+	ZonalShift *bool
 }
 
 func defaults() ClusterProps {
 	minCapacity, maxCapacity, base, pct, target, root := 0, 10, 1, 0, 100, 30
 	stop := 2 * time.Minute
+	fargateOnly, zonalShift := false, true
 	return ClusterProps{
 		ContainerInsights: awsecs.ContainerInsights_ENHANCED,
-		DefaultStrategy: []StrategyItem{
-			{CapacityProvider: Fargate, Base: 1, Weight: 1},
-			{CapacityProvider: FargateSpot, Weight: 1},
+		DefaultStrategy: []CapacityProvider{
+			{Name: Fargate, Base: 1, Weight: 1},
+			{Name: FargateSpot, Weight: 1},
 		},
-		InstanceTypes:                       []string{"m6i.large", "m7i.large", "m6a.large", "m5.large"},
+		FargateOnly: &fargateOnly,
+		// Every type is one the EC2 User Guide lists as encrypting traffic between instances
+		// (README, "Instance types"); m5.large, the usual fourth, does not.
+		InstanceTypes:                       []string{"m6i.large", "m7i.large", "m6a.large", "m7a.large"},
 		MinCapacity:                         &minCapacity,
 		MaxCapacity:                         &maxCapacity,
 		OnDemandBaseCapacity:                &base,
@@ -113,15 +128,28 @@ func defaults() ClusterProps {
 		TargetCapacityPercent:               &target,
 		RootVolumeSizeGiB:                   &root,
 		ContainerStopTimeout:                &stop,
+		ZonalShift:                          &zonalShift,
 	}
 }
 
-// Cluster is an ECS cluster with FARGATE, FARGATE_SPOT and an EC2 Auto Scaling group capacity
-// provider (On-Demand base, Spot above it, managed scaling, termination protection and draining).
+// Cluster is an ECS cluster with FARGATE, FARGATE_SPOT and (unless FargateOnly) an EC2 Auto
+// Scaling group capacity provider (On-Demand base, Spot above it, managed scaling, termination
+// protection and draining).
 type Cluster struct {
 	constructs.Construct
 	// Cluster is the ECS cluster.
 	Cluster awsecs.Cluster
+	// Ec2CapacityProviderName is the EC2 capacity provider's name, a plain string (Name + "-ec2")
+	// that service stacks put in their strategies without a cross-stack reference; "" for a
+	// Fargate-only cluster.
+	Ec2CapacityProviderName string
+	// CapacityProviderNames are the names of every provider of the cluster: FARGATE,
+	// FARGATE_SPOT and Ec2CapacityProviderName (when there is one). A web service or worker
+	// given this cluster checks its strategy against them.
+	CapacityProviderNames []string
+
+	// The EC2 capacity; all nil for a Fargate-only cluster.
+
 	// InstanceRole is the EC2 instances' role, used by the ECS agent.
 	InstanceRole awsiam.Role
 	// SecurityGroup is the instances' security group: no inbound rules, all outbound. Tasks in
@@ -134,18 +162,18 @@ type Cluster struct {
 	AutoScalingGroup awsautoscaling.AutoScalingGroup
 	// Ec2CapacityProvider is the capacity provider over AutoScalingGroup.
 	Ec2CapacityProvider awsecs.AsgCapacityProvider
-	// Ec2CapacityProviderName is Ec2CapacityProvider's name, a plain string (Name + "-ec2") that
-	// service stacks put in their strategies without a cross-stack reference.
-	Ec2CapacityProviderName string
-	// CapacityProviderNames are the names of every provider of the cluster: FARGATE,
-	// FARGATE_SPOT and Ec2CapacityProviderName.
-	CapacityProviderNames []string
+	// TeardownFunction lifts the group's scale-in protection when the stack is deleted, or its
+	// first deploy rolls back, so that CloudFormation can delete the group (README, "Teardown").
+	TeardownFunction awslambda.Function
+	// Teardown is the custom resource that runs TeardownFunction.
+	Teardown awscdk.CustomResource
 }
 
 // NewCluster creates the cluster. It returns an error, and creates nothing, when props are
 // invalid.
 func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*Cluster, error) {
 	p := defaults()
+	var ec2Set []string // the EC2 props the caller set, which a Fargate-only cluster rejects
 	if props != nil {
 		p.Vpc = props.Vpc
 		p.Name = props.Name
@@ -155,38 +183,44 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 		if len(props.DefaultStrategy) > 0 {
 			p.DefaultStrategy = props.DefaultStrategy
 		}
+		if props.FargateOnly != nil {
+			p.FargateOnly = props.FargateOnly
+		}
 		if props.InstanceTypes != nil {
 			p.InstanceTypes = props.InstanceTypes
+			ec2Set = append(ec2Set, "InstanceTypes")
 		}
 		for _, f := range []struct {
-			dst **int
-			src *int
+			name string
+			dst  **int
+			src  *int
 		}{
-			{&p.MinCapacity, props.MinCapacity},
-			{&p.MaxCapacity, props.MaxCapacity},
-			{&p.OnDemandBaseCapacity, props.OnDemandBaseCapacity},
-			{&p.OnDemandPercentageAboveBaseCapacity, props.OnDemandPercentageAboveBaseCapacity},
-			{&p.TargetCapacityPercent, props.TargetCapacityPercent},
-			{&p.RootVolumeSizeGiB, props.RootVolumeSizeGiB},
+			{"MinCapacity", &p.MinCapacity, props.MinCapacity},
+			{"MaxCapacity", &p.MaxCapacity, props.MaxCapacity},
+			{"OnDemandBaseCapacity", &p.OnDemandBaseCapacity, props.OnDemandBaseCapacity},
+			{"OnDemandPercentageAboveBaseCapacity", &p.OnDemandPercentageAboveBaseCapacity, props.OnDemandPercentageAboveBaseCapacity},
+			{"TargetCapacityPercent", &p.TargetCapacityPercent, props.TargetCapacityPercent},
+			{"RootVolumeSizeGiB", &p.RootVolumeSizeGiB, props.RootVolumeSizeGiB},
 		} {
 			if f.src != nil {
 				*f.dst = f.src
+				ec2Set = append(ec2Set, f.name)
 			}
 		}
 		if props.ContainerStopTimeout != nil {
 			p.ContainerStopTimeout = props.ContainerStopTimeout
+			ec2Set = append(ec2Set, "ContainerStopTimeout")
+		}
+		if props.ZonalShift != nil {
+			p.ZonalShift = props.ZonalShift
+			ec2Set = append(ec2Set, "ZonalShift")
 		}
 	}
-	if err := validate(scope, id, &p); err != nil {
+	if err := validate(scope, id, &p, ec2Set); err != nil {
 		return nil, err
 	}
 
-	ec2Name := *p.Name + "-ec2"
-	this := &Cluster{
-		Construct:               constructs.NewConstruct(scope, id),
-		Ec2CapacityProviderName: ec2Name,
-		CapacityProviderNames:   []string{Fargate, FargateSpot, ec2Name},
-	}
+	this := &Cluster{Construct: constructs.NewConstruct(scope, id)}
 	c := this.Construct
 	// Not "Resource": the cluster names its capacity provider association after its own ID, and
 	// its CfnCluster child is already called "Resource".
@@ -196,7 +230,41 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 		ContainerInsightsV2:            p.ContainerInsights,
 		EnableFargateCapacityProviders: jsii.Bool(true),
 	})
+	this.CapacityProviderNames = []string{Fargate, FargateSpot}
+	if !*p.FargateOnly {
+		this.addEc2Capacity(&p)
+		this.CapacityProviderNames = append(this.CapacityProviderNames, this.Ec2CapacityProviderName)
+	}
+	var ec2Names []string
+	if this.Ec2CapacityProviderName != "" {
+		ec2Names = []string{this.Ec2CapacityProviderName}
+	}
+	// Services given this cluster check their strategies against its providers.
+	capacity.Declare(this.Cluster, ec2Names)
 
+	strategy := make([]*awsecs.CapacityProviderStrategy, len(p.DefaultStrategy))
+	for i, s := range p.DefaultStrategy {
+		name := jsii.String(s.Name)
+		if this.Ec2CapacityProviderName != "" && s.Name == this.Ec2CapacityProviderName {
+			// The provider's token, not the string: CDK checks the strategy against the providers
+			// it knows, and the association must wait for the provider.
+			name = this.Ec2CapacityProvider.CapacityProviderName()
+		}
+		strategy[i] = &awsecs.CapacityProviderStrategy{
+			CapacityProvider: name,
+			Weight:           jsii.Number(float64(s.Weight)),
+			Base:             jsii.Number(float64(s.Base)),
+		}
+	}
+	this.Cluster.AddDefaultCapacityProviderStrategy(&strategy)
+	return this, nil
+}
+
+// addEc2Capacity adds the instances, their Auto Scaling group, the EC2 capacity provider and the
+// teardown function.
+func (this *Cluster) addEc2Capacity(p *ClusterProps) {
+	c := this.Construct
+	this.Ec2CapacityProviderName = Ec2ProviderName(*p.Name)
 	this.InstanceRole = awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		Description: jsii.String("ECS agent on the instances of cluster " + *p.Name),
@@ -254,9 +322,17 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 		// two-minute interruption notice.
 		CapacityRebalance: jsii.Bool(true),
 	})
+	if *p.ZonalShift {
+		// An L1 property the L2 does not offer (CDK 2.270).
+		asg := this.AutoScalingGroup.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+		asg.SetAvailabilityZoneImpairmentPolicy(&awsautoscaling.CfnAutoScalingGroup_AvailabilityZoneImpairmentPolicyProperty{
+			ZonalShiftEnabled:               jsii.Bool(true),
+			ImpairedZoneHealthCheckBehavior: jsii.String("IgnoreUnhealthy"),
+		})
+	}
 	this.Ec2CapacityProvider = awsecs.NewAsgCapacityProvider(c, jsii.String("Ec2CapacityProvider"), &awsecs.AsgCapacityProviderProps{
 		AutoScalingGroup:     this.AutoScalingGroup,
-		CapacityProviderName: jsii.String(ec2Name),
+		CapacityProviderName: jsii.String(this.Ec2CapacityProviderName),
 		EnableManagedScaling: jsii.Bool(true),
 		// Sets the group's new-instances-protected-from-scale-in: scale-in only ever picks
 		// instances that run no task (the job the 2018 drain-and-terminate Lambdas did,
@@ -286,22 +362,7 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"ArnEquals": map[string]any{"ecs:cluster": this.Cluster.ClusterArn()}},
 	}))
-
-	strategy := make([]*awsecs.CapacityProviderStrategy, len(p.DefaultStrategy))
-	for i, s := range p.DefaultStrategy {
-		name := jsii.String(s.CapacityProvider)
-		if s.CapacityProvider == EC2 || s.CapacityProvider == ec2Name {
-			// The provider's token, not the string: CDK checks the strategy against the providers
-			// it knows, and the association must wait for the provider.
-			name = this.Ec2CapacityProvider.CapacityProviderName()
-		}
-		strategy[i] = &awsecs.CapacityProviderStrategy{
-			CapacityProvider: name,
-			Weight:           jsii.Number(float64(s.Weight)),
-			Base:             jsii.Number(float64(s.Base)),
-		}
-	}
-	this.Cluster.AddDefaultCapacityProviderStrategy(&strategy)
+	this.addTeardown(*p.Name)
 
 	check.SuppressPolicy(this.InstanceRole, check.Suppression{
 		ID: "AwsSolutions-IAM5",
@@ -326,7 +387,6 @@ func NewCluster(scope constructs.Construct, id *string, props *ClusterProps) (*C
 			"which this package's tests assert",
 		AppliesTo: []string{"AwsSolutions-EC26"},
 	})
-	return this, nil
 }
 
 var (
@@ -337,12 +397,13 @@ var (
 	gravitonFamily = regexp.MustCompile(`^(?:[a-z]+[0-9]+g[a-z]*|a1)\.`)
 )
 
-func validate(scope constructs.Construct, id *string, p *ClusterProps) error {
+func validate(scope constructs.Construct, id *string, p *ClusterProps, ec2Set []string) error {
 	c := check.For("cluster", scope, *id)
+	fargateOnly := *p.FargateOnly
 
 	if p.Vpc == nil {
 		c.Addf("Vpc is required")
-	} else {
+	} else if !fargateOnly {
 		zones := map[string]bool{}
 		for _, s := range *p.Vpc.PrivateSubnets() {
 			zones[*s.AvailabilityZone()] = true
@@ -351,7 +412,8 @@ func validate(scope constructs.Construct, id *string, p *ClusterProps) error {
 			c.Addf("Vpc must have PRIVATE_WITH_EGRESS subnets in at least 2 zones, got %d", len(zones))
 		}
 	}
-	ec2Name := ""
+	var ec2Names []string
+	nameOK := false
 	switch {
 	case p.Name == nil:
 		c.Addf("Name is required")
@@ -360,12 +422,25 @@ func validate(scope constructs.Construct, id *string, p *ClusterProps) error {
 	case hasReservedPrefix(*p.Name):
 		c.Addf("Name %q must not start with \"aws\", \"ecs\" or \"fargate\" (AWS reserves them for capacity provider names)", *p.Name)
 	default:
-		ec2Name = *p.Name + "-ec2"
+		nameOK = true
+		if !fargateOnly {
+			ec2Names = []string{Ec2ProviderName(*p.Name)}
+		}
 	}
 	if ci := p.ContainerInsights; ci != awsecs.ContainerInsights_ENHANCED && ci != awsecs.ContainerInsights_ENABLED {
 		c.Addf("ContainerInsights must be %s or %s, got %s", awsecs.ContainerInsights_ENHANCED, awsecs.ContainerInsights_ENABLED, ci)
 	}
-	validateStrategy(c, p.DefaultStrategy, ec2Name)
+	if nameOK {
+		// Without a valid name the EC2 provider's name is unknown: its entries would only add noise.
+		capacity.CheckStrategy(c, "DefaultStrategy", p.DefaultStrategy, ec2Names)
+	}
+	if fargateOnly {
+		if len(ec2Set) > 0 {
+			c.Addf("%s set, but FargateOnly is true: a Fargate-only cluster has no EC2 instances; leave them unset or FargateOnly false",
+				strings.Join(ec2Set, ", "))
+		}
+		return c.Err()
+	}
 
 	minCapacity, maxCapacity, base := *p.MinCapacity, *p.MaxCapacity, *p.OnDemandBaseCapacity
 	if minCapacity < 0 {
@@ -410,58 +485,6 @@ func validate(scope constructs.Construct, id *string, p *ClusterProps) error {
 			"being reclaimed if there are others", n, pct)
 	}
 	return c.Err()
-}
-
-func validateStrategy(c *check.Problems, items []StrategyItem, ec2Name string) {
-	known := map[string]bool{Fargate: true, FargateSpot: true, EC2: true}
-	if ec2Name != "" {
-		known[ec2Name] = true
-	}
-	seen := map[string]bool{}
-	var bases []string
-	positive, fargate, ec2 := false, false, false
-	for i, s := range items {
-		field := fmt.Sprintf("DefaultStrategy[%d] (%s)", i, s.CapacityProvider)
-		if !known[s.CapacityProvider] {
-			c.Addf("%s: CapacityProvider must be %s, %s or %s (this cluster's EC2 provider), got %q",
-				field, Fargate, FargateSpot, EC2, s.CapacityProvider)
-			continue
-		}
-		provider := s.CapacityProvider
-		if provider == ec2Name {
-			provider = EC2
-		}
-		if seen[provider] {
-			c.Addf("%s: the provider is already in the strategy; each provider once", field)
-		}
-		seen[provider] = true
-		if s.Weight < 0 || s.Weight > 1000 {
-			c.Addf("%s: Weight must be between 0 and 1000, got %d", field, s.Weight)
-		}
-		if s.Base < 0 || s.Base > 100000 {
-			c.Addf("%s: Base must be between 0 and 100000, got %d", field, s.Base)
-		}
-		if s.Weight > 0 {
-			positive = true
-		}
-		if s.Base > 0 {
-			bases = append(bases, s.CapacityProvider)
-		}
-		if provider == EC2 {
-			ec2 = true
-		} else {
-			fargate = true
-		}
-	}
-	if !positive {
-		c.Addf("DefaultStrategy must give at least one provider a Weight above 0, or no task is placed beyond the Base")
-	}
-	if len(bases) > 1 {
-		c.Addf("DefaultStrategy: only one provider may have a Base above 0, got %s", strings.Join(bases, " and "))
-	}
-	if fargate && ec2 {
-		c.Addf("DefaultStrategy mixes Fargate and EC2 providers; ECS allows one kind per strategy")
-	}
 }
 
 func hasReservedPrefix(name string) bool {

@@ -33,3 +33,31 @@ func ExampleNewCluster() {
 	fmt.Println(cl.Ec2CapacityProviderName)
 	// Output: okiagari-prod-ec2
 }
+
+func ExampleNewCluster_fargateOnly() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Platform"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-1")},
+	})
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
+		AvailabilityZones: jsii.Strings("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
+	})
+	fargateOnly := true
+	cl, err := cluster.NewCluster(stack, jsii.String("Cluster"), &cluster.ClusterProps{
+		Vpc:         vpc,
+		Name:        jsii.String("okiagari-dev"),
+		FargateOnly: &fargateOnly,
+		// One task of each service on regular Fargate, the rest on Fargate Spot.
+		DefaultStrategy: []cluster.CapacityProvider{
+			{Name: cluster.Fargate, Base: 1, Weight: 0},
+			{Name: cluster.FargateSpot, Weight: 1},
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// No EC2 capacity: services name only these.
+	fmt.Println(cl.CapacityProviderNames, cl.AutoScalingGroup == nil)
+	// Output: [FARGATE FARGATE_SPOT] true
+}

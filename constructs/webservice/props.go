@@ -21,7 +21,8 @@ const (
 )
 
 // CapacityProvider is one entry of the service's capacity-provider strategy: Name is FARGATE,
-// FARGATE_SPOT or one of ServiceProps.Ec2CapacityProviders.
+// FARGATE_SPOT or the real name of one of the cluster's EC2 capacity providers (for an okiagari
+// cluster, cluster.Cluster.Ec2CapacityProviderName).
 type CapacityProvider = capacity.Provider
 
 // ServiceProps configures a Service. Durations are Go time.Durations in whole seconds.
@@ -77,7 +78,10 @@ type ServiceProps struct {
 	CapacityProviders []CapacityProvider
 	// Ec2CapacityProviders names the cluster's EC2 (Auto Scaling group) capacity providers that
 	// CapacityProviders may use. A strategy of EC2 providers gets an EC2 task definition
-	// (awsvpc networking) and tasks spread over availability zones. Default: none.
+	// (awsvpc networking) and tasks spread over availability zones. When Cluster is an okiagari
+	// cluster (constructs/cluster), its providers are known: every name here must be one of them,
+	// and the strategy is checked against them. Default: an okiagari cluster's EC2 providers;
+	// none for any other cluster.
 	Ec2CapacityProviders []string
 	// Cpu is the task's CPU units. On Fargate, Cpu and MemoryMiB must be a valid pair (see
 	// capacity.CheckFargateSize); on EC2 they are the container's reservation and limit, each

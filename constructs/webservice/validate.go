@@ -230,7 +230,8 @@ func validate(c *check.Problems, p *ServiceProps, region string) taskCount {
 	}
 
 	// Capacity providers.
-	k.ec2 = capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, p.Ec2CapacityProviders)
+	ec2Names := capacity.Ec2Providers(c, "Ec2CapacityProviders", p.Cluster, p.Ec2CapacityProviders)
+	k.ec2 = capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, ec2Names)
 	capacity.CheckTaskSize(c, k.ec2, *p.Cpu, *p.MemoryMiB)
 
 	// Image and container.

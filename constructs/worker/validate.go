@@ -91,7 +91,8 @@ func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, err
 		}
 	}
 
-	ec2Mode := capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, p.Ec2CapacityProviders)
+	ec2Names := capacity.Ec2Providers(c, "Ec2CapacityProviders", p.Cluster, p.Ec2CapacityProviders)
+	ec2Mode := capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, ec2Names)
 	capacity.CheckTaskSize(c, ec2Mode, *p.Cpu, *p.MemoryMiB)
 	return ec2Mode, c.Err()
 }

@@ -36,7 +36,8 @@ const (
 const QueueURLVariable = "QUEUE_URL"
 
 // CapacityProvider is one entry of the service's capacity provider strategy: Name is FARGATE,
-// FARGATE_SPOT or one of WorkerProps.Ec2CapacityProviders.
+// FARGATE_SPOT or the real name of one of the cluster's EC2 capacity providers (for an okiagari
+// cluster, cluster.Cluster.Ec2CapacityProviderName).
 type CapacityProvider = capacity.Provider
 
 // QueueProps configures the SQS queue and its dead-letter queue.
@@ -113,7 +114,10 @@ type WorkerProps struct {
 	// weight 1.
 	CapacityProviders []CapacityProvider
 	// Ec2CapacityProviders are the names of the cluster's EC2 (Auto Scaling group) capacity
-	// providers that CapacityProviders may name. Default: none.
+	// providers that CapacityProviders may name. When Cluster is an okiagari cluster
+	// (constructs/cluster), its providers are known: every name here must be one of them, and
+	// the strategy is checked against them. Default: an okiagari cluster's EC2 providers; none
+	// for any other cluster.
 	Ec2CapacityProviders []string
 	// SecurityGroups are the tasks' security groups. Default: a new group with no ingress rule
 	// and all egress (a worker only calls out).
