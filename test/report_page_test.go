@@ -55,7 +55,7 @@ func TestReportPageOfDefaultConfig(t *testing.T) {
 	// peak 24 = FARGATE 14 + Spot 10, 730 h, ap-northeast-1 at $0.05056 per vCPU-hour and
 	// $0.005536 per GB-hour, Spot 70 % off; plus the ALB, 1 LCU, 16 alarm metrics, 12 Container
 	// Insights metrics and 5 GB of logs.
-	const floor, peak = 343.07, 797.49
+	const floor, peak = 344.17, 798.59
 	var web *report.WorkloadCost
 	for _, e := range back.Environments {
 		if e.Name != "prod" {
@@ -75,8 +75,8 @@ func TestReportPageOfDefaultConfig(t *testing.T) {
 	if web.FloorUSD != floor || web.PeakUSD != peak {
 		t.Errorf("prod/web in the JSON: $%.2f at floor, $%.2f at peak; the README works out $%.2f and $%.2f", web.FloorUSD, web.PeakUSD, floor, peak)
 	}
-	if p.Money["cost-prod-web-floor"] != "343.07" || p.Money["cost-prod-web-peak"] != "797.49" {
-		t.Errorf("prod/web on the page: %q at floor, %q at peak; the README works out $343.07 and $797.49",
+	if p.Money["cost-prod-web-floor"] != "344.17" || p.Money["cost-prod-web-peak"] != "798.59" {
+		t.Errorf("prod/web on the page: %q at floor, %q at peak; the README works out $344.17 and $798.59",
 			p.Money["cost-prod-web-floor"], p.Money["cost-prod-web-peak"])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"time"
 	// Embeds the IANA time-zone database so that time zones validate the same on every machine.
 	_ "time/tzdata"
@@ -614,7 +615,7 @@ func cooldowns(c *check.Problems, out, in *time.Duration) {
 
 // Seconds formats d as seconds ("60s", "1.5s", "-5s"), the unit every message uses.
 func Seconds(d time.Duration) string {
-	return fmt.Sprintf("%gs", d.Seconds())
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
 func seconds(d time.Duration) awscdk.Duration {

@@ -171,6 +171,94 @@ type ServiceProps struct {
 
 	// Alarms sets the alarm thresholds. Default: see AlarmThresholds.
 	Alarms *AlarmThresholds
+
+	// Deployment says how a new revision replaces the running one. Default: see
+	// DeploymentProps: CANARY in production, ROLLING elsewhere.
+	Deployment *DeploymentProps
+	// ZonalAutoshift lets ARC shift the load balancer's traffic away from an impaired zone
+	// automatically, and practise it weekly. Default: see AutoshiftProps: on in production.
+	ZonalAutoshift *AutoshiftProps
+}
+
+// DeploymentStrategy is how ECS replaces the running revision with a new one
+// (DeploymentConfiguration.Strategy).
+type DeploymentStrategy string
+
+// The deployment strategies of the ECS deployment controller. Every one keeps the circuit
+// breaker and the deployment alarms; the three progressive ones keep the old revision running
+// behind a second target group until the bake ends, so a rollback is a traffic shift, not a new
+// deployment.
+const (
+	// Rolling replaces tasks in place: new tasks join the target group as they become healthy,
+	// old ones drain and stop (MinimumHealthyPercent 100, MaximumPercent 200).
+	Rolling DeploymentStrategy = "ROLLING"
+	// Canary starts the new revision at full size behind the alternate target group, sends it
+	// CanaryPercent of the traffic for CanaryBake, then all of it.
+	Canary DeploymentStrategy = "CANARY"
+	// Linear shifts LinearStepPercent more of the traffic every LinearStepBake.
+	Linear DeploymentStrategy = "LINEAR"
+	// BlueGreen shifts all traffic at once to the new revision once it is healthy.
+	BlueGreen DeploymentStrategy = "BLUE_GREEN"
+)
+
+// DeploymentProps configures how a new revision replaces the running one. The numbers are ECS's
+// (DeploymentConfiguration): durations are whole minutes. See the README for why the defaults
+// are what they are, and for the deploy timeline each strategy gives.
+type DeploymentProps struct {
+	// Strategy is ROLLING, CANARY, LINEAR or BLUE_GREEN. Default: Canary when Production, so a
+	// regression reaches a small share of production traffic first, under watch; Rolling
+	// elsewhere, the quickest.
+	Strategy DeploymentStrategy
+	// RollingReason says why a production service deploys ROLLING (the resilience report's gate
+	// requires a progressive strategy in production unless a reason is given). Default: none.
+	RollingReason *string
+	// CanaryPercent is the share of production traffic the new revision gets first, 0.1–100 in
+	// steps of 0.1 (ECS). Only with Canary. Default: 10: small, yet enough requests that the
+	// per-target-group 5xx alarm has a rate to judge.
+	CanaryPercent *float64
+	// CanaryBake is how long the canary runs under the deployment alarms before the rest of the
+	// traffic shifts, 0–1440 minutes. Only with Canary. Default: 10 minutes: twice the time the
+	// 5xx alarm needs to fire (3 one-minute datapoints, plus CloudWatch's delay).
+	CanaryBake *time.Duration
+	// LinearStepPercent is the share of traffic each step adds, 3–100 in steps of 0.1 (ECS). Only
+	// with Linear. Default: 25 (four steps).
+	LinearStepPercent *float64
+	// LinearStepBake is the wait between steps, 0–1440 minutes. Only with Linear. Default: 5
+	// minutes: the 5xx alarm can fire within each step.
+	LinearStepBake *time.Duration
+	// Bake is how long, once all traffic is on the new revision, ECS keeps watching the
+	// deployment alarms before it calls the deployment complete (and, for the progressive
+	// strategies, keeps the old revision running to shift back to), 0–1440 minutes. Set
+	// explicitly so ECS's own default (180 minutes for a rolling deployment) never applies.
+	// Default: 20 minutes in production (regressions that need full load or time, a leak, a pool
+	// running dry, show within it), 5 minutes elsewhere.
+	Bake *time.Duration
+	// Alarms are more alarms, by name, that roll a deployment back besides the service's own
+	// (target 5xx rate and unhealthy targets, on both target groups). Default: none.
+	Alarms []string
+}
+
+// AutoshiftProps configures ARC zonal autoshift for the service's load balancer
+// (AWS::ARCZonalShift::ZonalAutoshiftConfiguration): AWS shifts traffic away from a zone it
+// sees impaired, and weekly practice runs shift it away from one zone on purpose, ending early
+// when an outcome alarm fires. The load balancer always has zonal shift enabled (so an operator
+// can start one by hand); this is the automatic part.
+type AutoshiftProps struct {
+	// Enabled turns autoshift and its practice runs on. Default: Production.
+	Enabled *bool
+	// OptOutReason says why a production service runs without autoshift (the resilience
+	// report's gate requires it in production unless a reason is given). Default: none.
+	OptOutReason *string
+	// BlockedDates are UTC dates, "YYYY-MM-DD", on which no practice run starts (at most 15).
+	// Default: none.
+	BlockedDates []string
+	// BlockedWindows are weekly UTC windows, "Mon:00:00-Mon:08:00", in which no practice run
+	// starts (at most 15). Default: none.
+	BlockedWindows []string
+	// OutcomeAlarms are more alarms, by name, that end a practice run when they fire, besides the
+	// service's own that show harm (healthy targets below the floor, target 5xx rate); at most 10
+	// in all. Default: none.
+	OutcomeAlarms []string
 }
 
 // CpuStep configures step scaling on the service's one-minute average CPU utilisation.

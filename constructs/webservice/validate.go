@@ -128,6 +128,8 @@ func overlay(props *ServiceProps) ServiceProps {
 		p.CpuStep = &s
 	}
 	p.Schedules = q.Schedules
+	p.Deployment = deploymentDefaults(*p.Production, q.Deployment)
+	p.ZonalAutoshift = autoshiftDefaults(*p.Production, q.ZonalAutoshift)
 	if q.Alarms != nil {
 		a := *p.Alarms
 		a.CpuPercent = or(q.Alarms.CpuPercent, a.CpuPercent)
@@ -362,6 +364,8 @@ func validate(c *check.Problems, p *ServiceProps, region string) taskCount {
 			c.Addf("%sMaxCapacity %d must be >= %s", prefix, *s.MaxCapacity, floorWhy)
 		}
 	}
+
+	validateDeployment(c, p)
 
 	// Alarms.
 	a := p.Alarms

@@ -3,10 +3,12 @@ package webservice
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsarczonalshift"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -54,8 +56,25 @@ type Service struct {
 	HttpListener elbv2.ApplicationListener
 	// HttpsListener listens on 443; nil without CertificateArn.
 	HttpsListener elbv2.ApplicationListener
-	// TargetGroup holds the tasks (IP targets).
+	// TargetGroup holds the tasks (IP targets): the primary target group.
 	TargetGroup elbv2.ApplicationTargetGroup
+	// AlternateTargetGroup holds the new revision's tasks during a progressive deployment (and
+	// after it, until the next one moves them back); nil for Rolling.
+	AlternateTargetGroup elbv2.ApplicationTargetGroup
+	// ProductionListener serves production traffic: HttpsListener with a certificate, else
+	// HttpListener.
+	ProductionListener elbv2.ApplicationListener
+	// ProductionRule forwards all production traffic (path /*) to the target groups. ECS
+	// rewrites its weights during progressive deployments; its template never changes with the
+	// service (see README, "The production listener rule").
+	ProductionRule elbv2.ApplicationListenerRule
+	// TrafficShiftRole is the role ECS shifts traffic with; nil for Rolling.
+	TrafficShiftRole awsiam.Role
+	// ZonalAutoshift is the load balancer's ARC zonal autoshift configuration with its practice
+	// runs; nil when ZonalAutoshift is not enabled.
+	ZonalAutoshift awsarczonalshift.CfnZonalAutoshiftConfiguration
+	// Timeline is the expected course of one deployment under the service's strategy.
+	Timeline DeployTimeline
 	// AccessLogBucket receives the ALB's access logs; retained.
 	AccessLogBucket awss3.Bucket
 	// LogGroup receives the containers' logs; retained.
@@ -129,8 +148,11 @@ func NewService(scope constructs.Construct, id *string, props *ServiceProps) (*S
 		return nil, err
 	}
 	this.alarms(s, &p, k, util)
-	this.Service.EnableDeploymentAlarms(&[]*string{this.Alarms.Target5xx.AlarmName(), this.Alarms.UnhealthyHosts.AlarmName()},
-		&awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
+	deploymentAlarms := []*string{this.Alarms.Target5xx.AlarmName(), this.Alarms.UnhealthyHosts.AlarmName()}
+	deploymentAlarms = append(deploymentAlarms, *jsii.Strings(p.Deployment.Alarms...)...)
+	this.Service.EnableDeploymentAlarms(&deploymentAlarms, &awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
+	this.autoshift(s, &p)
+	this.Timeline = timeline(&p)
 	return this, nil
 }
 
@@ -173,21 +195,10 @@ func (this *Service) loadBalancer(s constructs.Construct, p *ServiceProps) {
 	this.LoadBalancer.SetAttribute(jsii.String("zonal_shift.config.enabled"), jsii.String("true"))
 	this.LoadBalancer.LogAccessLogs(this.AccessLogBucket, jsii.String(p.Name))
 
-	this.TargetGroup = elbv2.NewApplicationTargetGroup(s, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
-		Vpc:                 p.Vpc,
-		Port:                jsii.Number(float64(*p.ContainerPort)),
-		Protocol:            elbv2.ApplicationProtocol_HTTP,
-		TargetType:          elbv2.TargetType_IP,
-		DeregistrationDelay: secs(*p.DeregistrationDelay),
-		SlowStart:           optSecs(*p.SlowStart),
-		HealthCheck: &elbv2.HealthCheck{
-			Path:                    p.HealthCheckPath,
-			Interval:                secs(*p.HealthCheckInterval),
-			Timeout:                 secs(*p.HealthCheckTimeout),
-			HealthyThresholdCount:   jsii.Number(float64(*p.HealthyThreshold)),
-			UnhealthyThresholdCount: jsii.Number(float64(*p.UnhealthyThreshold)),
-		},
-	})
+	this.TargetGroup = this.newTargetGroup(s, "TargetGroup", p)
+	if p.Deployment.Strategy.progressive() {
+		this.AlternateTargetGroup = this.newTargetGroup(s, "AlternateTargetGroup", p)
+	}
 
 	if p.CertificateArn != nil {
 		this.HttpsListener = this.LoadBalancer.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
@@ -206,6 +217,7 @@ func (this *Service) loadBalancer(s constructs.Construct, p *ServiceProps) {
 				Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
 			}),
 		})
+		this.productionRule(s, p)
 		return
 	}
 	this.HttpListener = this.LoadBalancer.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
@@ -214,6 +226,7 @@ func (this *Service) loadBalancer(s constructs.Construct, p *ServiceProps) {
 		Open:                jsii.Bool(true),
 		DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{this.TargetGroup},
 	})
+	this.productionRule(s, p)
 	if *p.Production {
 		awscdk.Annotations_Of(this.LoadBalancer).AddWarningV2(jsii.String("okiagari:webservice:httpOnly"),
 			jsii.String(fmt.Sprintf("web service %q is production but has no CertificateArn: it is served over plain HTTP", p.Name)))
@@ -344,6 +357,7 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 		EnableECSManagedTags:       jsii.Bool(true),
 		PropagateTags:              awsecs.PropagatedTagSource_SERVICE,
 	}
+	deploymentSettings(&base, p.Deployment)
 	subnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	sgs := &[]awsec2.ISecurityGroup{this.SecurityGroup}
 	if k.ec2 {
@@ -352,6 +366,8 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 			MaxHealthyPercent: base.MaxHealthyPercent, CircuitBreaker: base.CircuitBreaker,
 			CapacityProviderStrategies: base.CapacityProviderStrategies, HealthCheckGracePeriod: base.HealthCheckGracePeriod,
 			EnableExecuteCommand: base.EnableExecuteCommand, EnableECSManagedTags: base.EnableECSManagedTags, PropagateTags: base.PropagateTags,
+			DeploymentStrategy: base.DeploymentStrategy, BakeTime: base.BakeTime,
+			CanaryConfiguration: base.CanaryConfiguration, LinearConfiguration: base.LinearConfiguration,
 			TaskDefinition:              this.TaskDefinition,
 			VpcSubnets:                  subnets,
 			SecurityGroups:              sgs,
@@ -370,6 +386,8 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 			MaxHealthyPercent: base.MaxHealthyPercent, CircuitBreaker: base.CircuitBreaker,
 			CapacityProviderStrategies: base.CapacityProviderStrategies, HealthCheckGracePeriod: base.HealthCheckGracePeriod,
 			EnableExecuteCommand: base.EnableExecuteCommand, EnableECSManagedTags: base.EnableECSManagedTags, PropagateTags: base.PropagateTags,
+			DeploymentStrategy: base.DeploymentStrategy, BakeTime: base.BakeTime,
+			CanaryConfiguration: base.CanaryConfiguration, LinearConfiguration: base.LinearConfiguration,
 			TaskDefinition:              this.TaskDefinition,
 			VpcSubnets:                  subnets,
 			SecurityGroups:              sgs,
@@ -377,12 +395,21 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 			AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
 		})
 	}
-	this.TargetGroup.AddTarget(this.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
-		ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(*p.ContainerPort)),
-	}))
-	this.Service.Node().DefaultChild().(awsecs.CfnService).AddMetadata(jsii.String("okiagari"), map[string]any{
+	if this.AlternateTargetGroup != nil {
+		this.trafficShiftRole(s, p)
+	}
+	this.attachTargets(p)
+	meta := map[string]any{
 		"kind": "webservice", "name": p.Name, "peakTasks": p.PeakTasks, "staticStability": *p.StaticStability,
-	})
+	}
+	// Read by the resilience report's production gates.
+	if r := p.Deployment.RollingReason; r != nil {
+		meta["rollingReason"] = *r
+	}
+	if r := p.ZonalAutoshift.OptOutReason; r != nil {
+		meta["autoshiftOptOutReason"] = *r
+	}
+	this.Service.Node().DefaultChild().(awsecs.CfnService).AddMetadata(jsii.String("okiagari"), meta)
 	if *p.EnableExec {
 		check.SuppressPolicy(this.TaskDefinition.TaskRole(), check.Suppression{
 			ID:        "AwsSolutions-IAM5",
@@ -430,7 +457,28 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount,
 		_, err = scaling.TrackMemory(target, jsii.String("MemoryTracking"), tracking(p.MemoryTarget))
 		keep(err)
 	}
-	if p.RequestsPerTarget != nil {
+	switch {
+	case p.RequestsPerTarget != nil && this.AlternateTargetGroup != nil:
+		// ALBRequestCountPerTarget names one target group, and after a progressive deployment the
+		// traffic may be in the other: the requests and healthy targets of both, summed.
+		lb := this.LoadBalancer.LoadBalancerFullName()
+		stat := func(name, statistic string, tg elbv2.ApplicationTargetGroup) scaling.Stat {
+			return scaling.Stat{Namespace: "AWS/ApplicationELB", MetricName: name, Statistic: statistic,
+				Dimensions: map[string]*string{"LoadBalancer": lb, "TargetGroup": tg.TargetGroupFullName()}}
+		}
+		_, err = scaling.TrackMetricMath(target, jsii.String("RequestCountTracking"), &scaling.MetricMathProps{
+			Metrics: map[string]scaling.Stat{
+				"q0": stat("RequestCount", "Sum", this.TargetGroup), "q1": stat("RequestCount", "Sum", this.AlternateTargetGroup),
+				"h0": stat("HealthyHostCount", "Average", this.TargetGroup), "h1": stat("HealthyHostCount", "Average", this.AlternateTargetGroup),
+			},
+			Expression:       jsii.String(RequestsPerTargetExpression),
+			Label:            jsii.String("Requests per healthy target (both target groups)"),
+			Target:           p.RequestsPerTarget,
+			ScaleOutCooldown: p.ScaleOutCooldown,
+			ScaleInCooldown:  p.ScaleInCooldown,
+		})
+		keep(err)
+	case p.RequestsPerTarget != nil:
 		_, err = scaling.TrackRequestCount(target, jsii.String("RequestCountTracking"), this.TargetGroup, tracking(p.RequestsPerTarget))
 		keep(err)
 	}
@@ -478,7 +526,6 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount,
 
 func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k taskCount, util map[string]scaling.Stat) {
 	minute := check.Minutes(1)
-	tg := this.TargetGroup.Metrics()
 	a := p.Alarms
 	action := awscloudwatchactions.NewSnsAction(p.AlarmTopic)
 	alarm := func(id, what string, metric awscloudwatch.IMetric, threshold float64, op awscloudwatch.ComparisonOperator, of, in int, missing awscloudwatch.TreatMissingData) awscloudwatch.Alarm {
@@ -500,25 +547,73 @@ func (this *Service) alarms(s constructs.Construct, p *ServiceProps, k taskCount
 		util["cpu"].Metric(), *a.CpuPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
 	this.Alarms.Memory = alarm("MemoryAlarm", fmt.Sprintf("average memory above %g %% for 3 minutes", *a.MemoryPercent),
 		util["mem"].Metric(), *a.MemoryPercent, gt, 3, 3, awscloudwatch.TreatMissingData_MISSING)
-	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		// ALBs publish no zero counts: a minute without 5xx has no datapoint, hence FILL.
-		Expression: jsii.String("IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{
-			"errors":   tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
-			"requests": tg.RequestCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}),
-		},
-		Label:  jsii.String("Target 5xx %"),
-		Period: minute,
+	// The target-group alarms. With a progressive strategy the live revision may be in either
+	// target group, and a canary is in the alternate one while the primary still takes most of
+	// the traffic: each figure is then taken per target group and combined so that a regression
+	// of the new revision is seen undiluted (the worse 5xx rate, not the average).
+	groups := []elbv2.ApplicationTargetGroup{this.TargetGroup}
+	if this.AlternateTargetGroup != nil {
+		groups = append(groups, this.AlternateTargetGroup)
+	}
+	per := func(label, expression string, metric func(i int, m elbv2.IApplicationTargetGroupMetrics) awscloudwatch.IMetric) awscloudwatch.IMetric {
+		if len(groups) == 1 {
+			return metric(0, this.TargetGroup.Metrics())
+		}
+		using := map[string]awscloudwatch.IMetric{}
+		var ids []string
+		for i, g := range groups {
+			id := fmt.Sprintf("tg%d", i)
+			using[id] = metric(i, g.Metrics())
+			ids = append(ids, id)
+		}
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf("%s([%s])", expression, strings.Join(ids, ", "))), UsingMetrics: &using,
+			Label: jsii.String(label), Period: minute,
+		})
+	}
+	sum := func(stat string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Statistic: jsii.String(stat), Period: minute}
+	}
+	rate := per("Target 5xx % (the worse target group)", "MAX", func(i int, m elbv2.IApplicationTargetGroupMetrics) awscloudwatch.IMetric {
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			// ALBs publish no zero counts: a minute without 5xx has no datapoint, hence FILL.
+			Expression: jsii.String(fmt.Sprintf("IF(requests%[1]s > 0, 100 * FILL(errors%[1]s, 0) / requests%[1]s, 0)", suffix(i, len(groups)))),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				"errors" + suffix(i, len(groups)):   m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, sum("Sum")),
+				"requests" + suffix(i, len(groups)): m.RequestCount(sum("Sum")),
+			},
+			Label:  jsii.String("Target 5xx %"),
+			Period: minute,
+		})
 	})
 	this.Alarms.Target5xx = alarm("Target5xxAlarm", fmt.Sprintf("more than %g %% of responses are target 5xx for 3 minutes", *a.Target5xxPercent),
 		rate, *a.Target5xxPercent, gt, 3, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
 	this.Alarms.UnhealthyHosts = alarm("UnhealthyHostsAlarm", "unhealthy targets in 2 of 3 minutes",
-		tg.UnhealthyHostCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minute}), 0, gt, 2, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
+		per("Unhealthy targets", "SUM", func(_ int, m elbv2.IApplicationTargetGroupMetrics) awscloudwatch.IMetric {
+			return m.UnhealthyHostCount(sum("Maximum"))
+		}), 0, gt, 2, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
 	this.Alarms.HealthyHosts = alarm("HealthyHostsAlarm", fmt.Sprintf("fewer than %d healthy targets (the floor) for 2 minutes, or no data", k.floor),
-		tg.HealthyHostCount(&awscloudwatch.MetricOptions{Statistic: jsii.String("Minimum"), Period: minute}), float64(k.floor),
-		awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, 2, 2, awscloudwatch.TreatMissingData_BREACHING)
+		per("Healthy targets", "SUM", func(_ int, m elbv2.IApplicationTargetGroupMetrics) awscloudwatch.IMetric {
+			return m.HealthyHostCount(sum("Minimum"))
+		}), float64(k.floor), awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, 2, 2, awscloudwatch.TreatMissingData_BREACHING)
 	this.Alarms.P99ResponseTime = alarm("P99ResponseTimeAlarm", fmt.Sprintf("p99 target response time above %s for 3 minutes", scaling.Seconds(*a.P99ResponseTime)),
-		tg.TargetResponseTime(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: minute}), a.P99ResponseTime.Seconds(), gt, 3, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
+		per("p99 target response time (the slower target group)", "MAX", func(_ int, m elbv2.IApplicationTargetGroupMetrics) awscloudwatch.IMetric {
+			return m.TargetResponseTime(sum("p99"))
+		}), a.P99ResponseTime.Seconds(), gt, 3, 3, awscloudwatch.TreatMissingData_NOT_BREACHING)
+}
+
+// RequestsPerTargetExpression is requests per healthy target per minute over both target groups
+// of a progressive service (q: RequestCount, h: HealthyHostCount); with no healthy target it is
+// the whole request count, so that scaling still sees the load.
+const RequestsPerTargetExpression = "IF(SUM([h0, h1]) > 0, SUM([q0, q1]) / SUM([h0, h1]), SUM([q0, q1]))"
+
+// suffix tells the metrics of the i-th of n target groups apart in one math expression (the IDs
+// of a metric-math query are unique); one target group keeps the plain IDs.
+func suffix(i, n int) string {
+	if n == 1 {
+		return ""
+	}
+	return fmt.Sprint(i)
 }
 
 var completeSecretArn = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)

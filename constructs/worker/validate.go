@@ -68,8 +68,12 @@ func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, err
 		}
 		r := *q.RetentionPeriod
 		whole(c, "Queue.RetentionPeriod", r)
-		if r < time.Minute || r > 14*24*time.Hour {
+		switch {
+		case r < time.Minute || r > 14*24*time.Hour:
 			c.Addf("Queue.RetentionPeriod %s must be between 60s and 1209600s (14 days)", scaling.Seconds(r))
+		case r >= deadLetterRetention:
+			c.Addf("Queue.RetentionPeriod %s must be shorter than the dead-letter queue's %s (14 days, the SQS maximum): a message keeps its original enqueue time when it moves to the dead-letter queue, so with the same retention it expires there at once; use at most %s (13 days)",
+				scaling.Seconds(r), scaling.Seconds(deadLetterRetention), scaling.Seconds(deadLetterRetention-24*time.Hour))
 		}
 		if n := *q.MaxReceiveCount; n < 1 || n > 1000 {
 			c.Addf("Queue.MaxReceiveCount must be between 1 and 1000, got %d", n)
@@ -91,11 +95,26 @@ func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, err
 		}
 	}
 
+	if e := *p.ProtectionExpiry; e < time.Minute || e > 48*time.Hour || e%time.Minute != 0 {
+		c.Addf("ProtectionExpiry %s must be whole minutes between 1m and 2880m (ECS task scale-in protection)", e)
+	}
+	if b := *p.Bake; b < 0 || b > 24*time.Hour || b%time.Minute != 0 {
+		c.Addf("Bake %s must be whole minutes between 0 and 1440 (ECS)", b)
+	}
+	for i, a := range p.DeploymentAlarms {
+		if a == "" {
+			c.Addf("DeploymentAlarms[%d] must name an alarm", i)
+		}
+	}
+
 	ec2Names := capacity.Ec2Providers(c, "Ec2CapacityProviders", p.Cluster, p.Ec2CapacityProviders)
 	ec2Mode := capacity.CheckStrategy(c, "CapacityProviders", p.CapacityProviders, ec2Names)
 	capacity.CheckTaskSize(c, ec2Mode, *p.Cpu, *p.MemoryMiB)
 	return ec2Mode, c.Err()
 }
+
+// deadLetterRetention is how long the dead-letter queue keeps a message: 14 days, the SQS maximum.
+const deadLetterRetention = 14 * 24 * time.Hour
 
 // whole records a problem when d is not a whole number of seconds (the unit of every AWS field).
 func whole(c *check.Problems, field string, d time.Duration) {

@@ -35,6 +35,10 @@ const (
 // QueueURLVariable is the environment variable that holds the queue's URL in the container.
 const QueueURLVariable = "QUEUE_URL"
 
+// ProtectionExpiryVariable is the environment variable that holds ProtectionExpiry in whole
+// minutes, the ExpiresInMinutes a busy worker asks for when it protects its task.
+const ProtectionExpiryVariable = "PROTECTION_EXPIRY_MINUTES"
+
 // CapacityProvider is one entry of the service's capacity provider strategy: Name is FARGATE,
 // FARGATE_SPOT or the real name of one of the cluster's EC2 capacity providers (for an okiagari
 // cluster, cluster.Cluster.Ec2CapacityProviderName).
@@ -162,6 +166,37 @@ type WorkerProps struct {
 	// LogRetention is how long the container logs are kept; the log group is retained when the
 	// stack is deleted. Default: one month.
 	LogRetention awslogs.RetentionDays
+
+	// ProtectionExpiry is the task scale-in protection a busy worker asks for per message
+	// (ExpiresInMinutes, whole minutes, 1–2880), passed to the container as
+	// PROTECTION_EXPIRY_MINUTES. Protection holds back deployments as well as scale-in (ECS:
+	// "scale-in events from either service auto scaling or deployments"), so it is short: a
+	// deployment waits at most this long for a protected task. Default: Queue.VisibilityTimeout
+	// rounded up to whole minutes (a message not finished by then is delivered again anyway);
+	// 15 minutes with ExternalMetric.
+	ProtectionExpiry *time.Duration
+	// Bake is how long, once every task runs the new revision, ECS keeps watching
+	// DeploymentAlarms before it calls the deployment complete, whole minutes 0–1440. Set
+	// explicitly so ECS's default for a rolling deployment (180 minutes) never applies silently.
+	// Default: 0 without DeploymentAlarms (nothing to watch: the worker's own alarms are not
+	// deployment alarms; its dead-letter alarm stays in ALARM until someone empties the queue and
+	// would roll every later release back), 5 minutes with them.
+	Bake *time.Duration
+	// DeploymentAlarms are alarms, by name, that roll a deployment back. Default: none (the
+	// circuit breaker still rolls back a revision whose tasks do not start).
+	DeploymentAlarms []string
+}
+
+// EstimatedTaskStart is how long a new task takes from its launch to running (image pull and
+// container start): an estimate for the deploy timeline, as the resilience report uses; measure
+// yours.
+const EstimatedTaskStart = 60 * time.Second
+
+// DeployWorstCase is the longest a successful deployment of the worker takes: the new tasks
+// start, every old task may hold its scale-in protection for up to ProtectionExpiry and then has
+// StopTimeout to finish after SIGTERM, then the bake.
+func (p *WorkerProps) deployWorstCase() time.Duration {
+	return EstimatedTaskStart + *p.ProtectionExpiry + *p.StopTimeout + *p.Bake
 }
 
 func defaults() WorkerProps {
@@ -221,6 +256,9 @@ func overlay(id *string, props *WorkerProps) WorkerProps {
 		}
 		p.AlarmTopic = props.AlarmTopic
 		p.OldestMessageAgeThreshold = props.OldestMessageAgeThreshold
+		p.ProtectionExpiry = props.ProtectionExpiry
+		p.Bake = props.Bake
+		p.DeploymentAlarms = props.DeploymentAlarms
 		if props.LogRetention != "" {
 			p.LogRetention = props.LogRetention
 		}
@@ -239,6 +277,23 @@ func overlay(id *string, props *WorkerProps) WorkerProps {
 		if q.MaxReceiveCount == nil {
 			q.MaxReceiveCount = ptr(5)
 		}
+	}
+	if p.ProtectionExpiry == nil {
+		expiry := 15 * time.Minute
+		if q := p.Queue; q != nil {
+			expiry = max(time.Minute, q.VisibilityTimeout.Round(time.Second))
+			if r := expiry % time.Minute; r != 0 {
+				expiry += time.Minute - r
+			}
+		}
+		p.ProtectionExpiry = &expiry
+	}
+	if p.Bake == nil {
+		bake := time.Duration(0)
+		if len(p.DeploymentAlarms) > 0 {
+			bake = 5 * time.Minute
+		}
+		p.Bake = &bake
 	}
 	return p
 }
@@ -285,6 +340,10 @@ type Worker struct {
 	// Alarms are the operational alarms, sent to AlarmTopic: DeadLetters (messages in the DLQ)
 	// then OldestMessage (age of the oldest message). Empty with an ExternalMetric.
 	Alarms []awscloudwatch.Alarm
+	// DeployWorstCase is the longest a successful deployment takes: the new tasks start
+	// (EstimatedTaskStart), an old task may hold its protection for ProtectionExpiry and then has
+	// StopTimeout to finish, then the bake. A pipeline's deploy timeout must cover it.
+	DeployWorstCase time.Duration
 }
 
 // NewWorker creates the worker. nil props is invalid (Cluster, an image and a queue source are
@@ -320,7 +379,9 @@ func NewWorker(scope constructs.Construct, id *string, props *WorkerProps) (*Wor
 	cfn := this.Service.Node().DefaultChild().(awsecs.CfnService)
 	cfn.AddMetadata(jsii.String("okiagari"), map[string]any{
 		"kind": "worker", "name": *p.Name, "minTasks": *p.MinTasks, "maxTasks": *p.MaxTasks,
+		"protectionExpiryMinutes": int(p.ProtectionExpiry.Minutes()),
 	})
+	this.DeployWorstCase = p.deployWorstCase()
 	return this, nil
 }
 
@@ -333,7 +394,7 @@ func (this *Worker) newQueues(p *WorkerProps) {
 	}
 	this.DeadLetterQueue = awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
 		// 14 days, the SQS maximum: the time to notice, fix and redrive.
-		RetentionPeriod:     check.Days(14),
+		RetentionPeriod:     check.Days(deadLetterRetention.Hours() / 24),
 		Encryption:          encryption,
 		EncryptionMasterKey: q.EncryptionKey,
 		EnforceSSL:          jsii.Bool(true),
@@ -370,6 +431,7 @@ func (this *Worker) newTaskDefinition(p *WorkerProps, ec2Mode bool) {
 	if this.Queue != nil {
 		env[QueueURLVariable] = this.Queue.QueueUrl()
 	}
+	env[ProtectionExpiryVariable] = jsii.String(fmt.Sprint(int(p.ProtectionExpiry.Minutes())))
 	opts := &awsecs.ContainerDefinitionOptions{
 		Image:       image,
 		Essential:   jsii.Bool(true),
@@ -418,6 +480,7 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 	// Never fewer running tasks than desired during a deploy (100 %), a full second set while the
 	// new one starts (200 %), and a deploy whose tasks keep failing rolls back by itself.
 	breaker := &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)}
+	bake := check.Minutes(p.Bake.Minutes())
 	if ec2Mode {
 		this.Service = awsecs.NewEc2Service(c, jsii.String("Service"), &awsecs.Ec2ServiceProps{
 			Cluster:                    p.Cluster,
@@ -426,9 +489,11 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 			CircuitBreaker:             breaker,
 			MinHealthyPercent:          jsii.Number(100),
 			MaxHealthyPercent:          jsii.Number(200),
+			BakeTime:                   bake,
 			VpcSubnets:                 subnets,
 			SecurityGroups:             sgs,
 		})
+		this.deploymentAlarms(p)
 		return
 	}
 	this.Service = awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
@@ -438,10 +503,20 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 		CircuitBreaker:             breaker,
 		MinHealthyPercent:          jsii.Number(100),
 		MaxHealthyPercent:          jsii.Number(200),
+		BakeTime:                   bake,
 		VpcSubnets:                 subnets,
 		SecurityGroups:             sgs,
 		AssignPublicIp:             jsii.Bool(false),
 	})
+	this.deploymentAlarms(p)
+}
+
+// deploymentAlarms makes DeploymentAlarms roll a deployment back.
+func (this *Worker) deploymentAlarms(p *WorkerProps) {
+	if len(p.DeploymentAlarms) > 0 {
+		this.Service.EnableDeploymentAlarms(jsii.Strings(p.DeploymentAlarms...),
+			&awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
+	}
 }
 
 // grantTaskRole lets the task consume its own queue and protect its own tasks from scale-in,

@@ -218,6 +218,10 @@ func TestWorkerDefaults(t *testing.T) {
 					"MinimumHealthyPercent":    100,
 					"MaximumPercent":           200,
 					"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+					// Stated, so ECS's 180 minutes for a rolling deployment never applies; 0:
+					// no deployment alarm to watch.
+					"BakeTimeInMinutes": 0,
+					"Alarms":            assertions.Match_Absent(),
 				},
 				"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{
 					"AssignPublicIp": "DISABLED",
@@ -229,16 +233,20 @@ func TestWorkerDefaults(t *testing.T) {
 				})},
 			},
 			"Metadata": map[string]any{
-				"okiagari": map[string]any{"kind": "worker", "name": "mailer", "minTasks": 1, "maxTasks": 10},
+				"okiagari": map[string]any{"kind": "worker", "name": "mailer", "minTasks": 1, "maxTasks": 10, "protectionExpiryMinutes": 3},
 			},
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
 			"Cpu": "256", "Memory": "512", "NetworkMode": "awsvpc", "RequiresCompatibilities": []any{"FARGATE"},
 			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
-				"Name":             "Worker",
-				"Essential":        true,
-				"StopTimeout":      120,
-				"Environment":      []any{map[string]any{"Name": "QUEUE_URL", "Value": map[string]any{"Ref": "MailerQueueE613033B"}}},
+				"Name":        "Worker",
+				"Essential":   true,
+				"StopTimeout": 120,
+				// The visibility timeout, 150 s, rounded up to whole minutes.
+				"Environment": []any{
+					map[string]any{"Name": "PROTECTION_EXPIRY_MINUTES", "Value": "3"},
+					map[string]any{"Name": "QUEUE_URL", "Value": map[string]any{"Ref": "MailerQueueE613033B"}},
+				},
 				"LogConfiguration": assertions.Match_ObjectLike(&map[string]any{"LogDriver": "awslogs"}),
 			})},
 		})
@@ -481,7 +489,10 @@ func TestWorkerExternalMetric(t *testing.T) {
 	tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(0))
 	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(0))
 	tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
-		"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{"Environment": assertions.Match_Absent()})},
+		// No QUEUE_URL; the protection expiry defaults to 15 minutes without a queue.
+		"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{"Environment": []any{
+			map[string]any{"Name": "PROTECTION_EXPIRY_MINUTES", "Value": "15"},
+		}})},
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), map[string]any{
 		"TargetTrackingScalingPolicyConfiguration": assertions.Match_ObjectLike(&map[string]any{
@@ -585,7 +596,15 @@ func TestWorkerInvalid(t *testing.T) {
 		{"retention too short", base(func(p *worker.WorkerProps) { p.Queue.RetentionPeriod = ptr(30 * time.Second) }),
 			"Queue.RetentionPeriod 30s must be between 60s and 1209600s (14 days)"},
 		{"retention too long", base(func(p *worker.WorkerProps) { p.Queue.RetentionPeriod = ptr(15 * 24 * time.Hour) }),
-			"Queue.RetentionPeriod 1.296e+06s must be between 60s and 1209600s (14 days)"},
+			"Queue.RetentionPeriod 1296000s must be between 60s and 1209600s (14 days)"},
+		{"retention as long as the dead-letter queue's", base(func(p *worker.WorkerProps) { p.Queue.RetentionPeriod = ptr(14 * 24 * time.Hour) }),
+			"Queue.RetentionPeriod 1209600s must be shorter than the dead-letter queue's 1209600s (14 days, the SQS maximum): a message keeps its original enqueue time when it moves to the dead-letter queue, so with the same retention it expires there at once; use at most 1123200s (13 days)"},
+		{"protection expiry in seconds", base(func(p *worker.WorkerProps) { p.ProtectionExpiry = ptr(90 * time.Second) }),
+			"ProtectionExpiry 1m30s must be whole minutes between 1m and 2880m (ECS task scale-in protection)"},
+		{"bake beyond a day", base(func(p *worker.WorkerProps) { p.Bake = ptr(25 * time.Hour) }),
+			"Bake 25h0m0s must be whole minutes between 0 and 1440 (ECS)"},
+		{"unnamed deployment alarm", base(func(p *worker.WorkerProps) { p.DeploymentAlarms = []string{""} }),
+			"DeploymentAlarms[0] must name an alarm"},
 		{"both queue sources", base(func(p *worker.WorkerProps) {
 			p.ExternalMetric = &worker.ExternalMetric{Namespace: "App", MetricName: "Length"}
 		}), "exactly one of Queue and ExternalMetric must be set, got both"},
@@ -652,4 +671,30 @@ func TestWorkerInvalid(t *testing.T) {
 			t.Fatalf("got error\n  %v\nwant\n  %s", err, want)
 		}
 	})
+}
+
+// TestWorkerDeployment: deployment alarms roll a deploy back after a 5-minute bake by default; the
+// worst case a pipeline must wait counts the task start, the protection expiry, the stop timeout
+// and the bake.
+func TestWorkerDeployment(t *testing.T) {
+	f := newFixture(t)
+	w, err := worker.NewWorker(f.stack, jsii.String("Mailer"), &worker.WorkerProps{
+		Cluster: f.cluster, Repository: f.repo, ImageTag: jsii.String("v1"),
+		Queue:            &worker.QueueProps{},
+		ProtectionExpiry: ptr(10 * time.Minute),
+		DeploymentAlarms: []string{"mailer-errors"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Template(f.stack).HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
+		"DeploymentConfiguration": assertions.Match_ObjectLike(&map[string]any{
+			"BakeTimeInMinutes": 5,
+			"Alarms":            map[string]any{"AlarmNames": []any{"mailer-errors"}, "Enable": true, "Rollback": true},
+		}),
+	})
+	// 60 s start + 10 min protection + 120 s stop timeout + 5 min bake.
+	if want := 60*time.Second + 10*time.Minute + 120*time.Second + 5*time.Minute; w.DeployWorstCase != want {
+		t.Errorf("DeployWorstCase %s, want %s", w.DeployWorstCase, want)
+	}
 }
