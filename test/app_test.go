@@ -14,8 +14,8 @@ import (
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
-	"github.com/okiagari/okiagari/testenv"
 	"github.com/okiagari/okiagari/stacks"
+	"github.com/okiagari/okiagari/testenv"
 )
 
 // synthesized is the app of cdk.json, synthesized once for all tests of this package.
