@@ -8,6 +8,7 @@
 //	go run ./bin -c env=prod     # one environment
 //	go run ./bin -c nag=off      # without cdk-nag (quicker; the tests and CI always run it)
 //	go run ./bin report [DIR]    # print the resilience report of an assembly (default cdk.out)
+//	go run ./bin fork NAME DIR   # copy construct NAME into DIR of your module (package fork)
 //
 // Bad configuration prints one line per problem and exits 1 before anything is synthesized.
 // cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1
@@ -29,6 +30,7 @@ import (
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/fork"
 	"github.com/okiagari/okiagari/report"
 	"github.com/okiagari/okiagari/stacks"
 )
@@ -40,6 +42,9 @@ func main() {
 			dir = os.Args[2]
 		}
 		os.Exit(resilience(dir, true))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "fork" {
+		os.Exit(fork.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -207,7 +212,7 @@ func annotations(asm cxapi.CloudAssembly, printWarnings bool) []string {
 	return errs
 }
 
-const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [DIR]"
+const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [DIR] | go run ./bin fork NAME DIR [--force]"
 
 // stderr is where okiagari prints; os.Stderr itself is silenced while jsii shuts down.
 var stderr = os.Stderr
