@@ -151,7 +151,7 @@ func New(opt Options) (*Plan, error) {
 		return nil, fmt.Errorf("%s is inside okiagari's own module; fork into your application's module", opt.Dir)
 	}
 
-	rels, external, err := closure(opt.Source, "constructs/"+opt.Name)
+	rels, external, err := closure(opt.Source, "constructs/"+opt.Name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -200,9 +200,10 @@ func findModule(dir string) (root, module string, err error) {
 }
 
 // closure returns the okiagari packages (directories relative to source, slash-separated) that
-// the package in root needs for its code and its tests, and theirs, root first and the rest
-// sorted; and the non-standard packages outside okiagari that they import.
-func closure(source, root string) (rels, external []string, err error) {
+// the package in root needs for its code (and with tests, for its tests), and that those need in
+// turn, root first and the rest sorted; and the non-standard packages outside okiagari that they
+// import.
+func closure(source, root string, tests bool) (rels, external []string, err error) {
 	seen := map[string]bool{root: true}
 	ext := map[string]bool{}
 	queue := []string{root}
@@ -217,6 +218,9 @@ func closure(source, root string) (rels, external []string, err error) {
 			return nil, nil, fmt.Errorf("%s/%s has no Go files", ModulePath, rel)
 		}
 		for _, file := range files {
+			if !tests && strings.HasSuffix(file, "_test.go") {
+				continue
+			}
 			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
 			if err != nil {
 				return nil, nil, err
