@@ -157,6 +157,14 @@ func TestReadmeLibraryExample(t *testing.T) {
 	mod := module(t, "example.com/web", "\nrequire "+ModulePath+" v0.3.0\n\nreplace "+ModulePath+" => "+repo+"\n")
 	write(t, mod, map[string]string{"main.go": readmeBlock(t, "go", "package main")})
 	goIn(t, mod, "vet", "./...")
+
+	// There, `go run github.com/okiagari/okiagari/bin fork` finds okiagari's source as the
+	// module's dependency.
+	t.Chdir(mod)
+	t.Setenv("GOFLAGS", "-mod=mod -buildvcs=false")
+	if got, err := sourceRoot(); err != nil || got != repo {
+		t.Errorf("sourceRoot in a module that requires okiagari: %q, %v; want %q", got, err, repo)
+	}
 }
 
 // Each construct's README says what a fork of it brings: "## Forking", the packages its code
