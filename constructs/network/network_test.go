@@ -1,8 +1,10 @@
 package network_test
 
 import (
+	"slices"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
@@ -123,5 +125,36 @@ func TestVpcNag(t *testing.T) {
 	}
 	for _, f := range testenv.NagFindings(stack) {
 		t.Error(f)
+	}
+}
+
+// CDK's Vpc asks for the account's zones even when they are named; unanswered, `cdk synth` must
+// call AWS for them (and fails without credentials). AnswerZoneLookup answers under the key CDK
+// asks for.
+func TestAnswerZoneLookup(t *testing.T) {
+	for _, answer := range []bool{false, true} {
+		app := awscdk.NewApp(nil)
+		if answer {
+			network.AnswerZoneLookup(app, testenv.Account, testenv.Region, testenv.Zones)
+		}
+		stack := awscdk.NewStack(app, jsii.String("Net"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String(testenv.Account), Region: jsii.String(testenv.Region)},
+		})
+		if _, err := network.NewVpc(stack, jsii.String("Vpc"), &network.VpcProps{AvailabilityZones: testenv.Zones}); err != nil {
+			t.Fatal(err)
+		}
+		var lookups []string
+		if missing := app.Synth(nil).Manifest().Missing; missing != nil {
+			for _, m := range *missing {
+				lookups = append(lookups, *m.Key)
+			}
+		}
+		want := []string{network.ZoneLookupKey(testenv.Account, testenv.Region)}
+		if answer {
+			want = nil
+		}
+		if !slices.Equal(lookups, want) {
+			t.Errorf("answered %v: synthesis asks for %q, want %q", answer, lookups, want)
+		}
 	}
 }
