@@ -339,10 +339,16 @@ func TestEverything(t *testing.T) {
 			)},
 		}),
 	})
+	// Production deploys CANARY: requests per target are summed over both target groups (the
+	// predefined ALBRequestCountPerTarget names one, which may be idle after a deployment).
 	tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), map[string]any{
 		"TargetTrackingScalingPolicyConfiguration": like(map[string]any{
-			"TargetValue":                   1200,
-			"PredefinedMetricSpecification": like(map[string]any{"PredefinedMetricType": "ALBRequestCountPerTarget"}),
+			"TargetValue": 1200,
+			"CustomizedMetricSpecification": map[string]any{"Metrics": with(
+				like(map[string]any{"Id": "q1", "MetricStat": like(map[string]any{"Stat": "Sum",
+					"Metric": like(map[string]any{"Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount"})})}),
+				like(map[string]any{"Id": "result", "Expression": webservice.RequestsPerTargetExpression, "ReturnData": true}),
+			)},
 		}),
 	})
 	// The default steps: +1 at 75–90 % CPU, +2 at >= 90 %, both reachable.
@@ -360,8 +366,14 @@ func TestEverything(t *testing.T) {
 		"TreatMissingData": "breaching", "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
 	})
 	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(7))
+	// p99 over both target groups: the slower one.
 	tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-		"MetricName": "TargetResponseTime", "Threshold": 1.5,
+		"Threshold": 1.5,
+		"Metrics": with(
+			like(map[string]any{"Expression": "MAX([tg0, tg1])", "ReturnData": true}),
+			like(map[string]any{"Id": "tg1", "MetricStat": like(map[string]any{"Stat": "p99",
+				"Metric": like(map[string]any{"MetricName": "TargetResponseTime"})})}),
+		),
 	})
 	for _, finding := range testenv.NagFindings(stack) {
 		t.Error(finding)
