@@ -48,6 +48,9 @@ type Environment struct {
 	Pipeline *Pipeline `json:"pipeline"`
 	// Resilience sets the gates of the resilience report.
 	Resilience Resilience `json:"resilience"`
+	// ZonalShift configures zone evacuation: zonal autoshift with practice runs on the load
+	// balancers, Auto Scaling groups that follow zonal shifts.
+	ZonalShift ZonalShift `json:"zonalShift"`
 }
 
 // Resilience sets the gates the resilience report holds the environment's services to. A gate
@@ -145,6 +148,10 @@ func (e *Environment) applyDefaults() {
 	}
 	if e.Network.FlowLogRetentionDays == 0 {
 		e.Network.FlowLogRetentionDays = 365
+	}
+	if e.ZonalShift.Autoshift == nil {
+		on := e.Production
+		e.ZonalShift.Autoshift = &on
 	}
 }
 
@@ -276,9 +283,17 @@ func (e *Environment) validateWorkloads(add func(path, format string, args ...an
 		}
 	}
 	providers("platform.cluster.defaultCapacityProviders", e.Platform.Cluster.DefaultCapacityProviders)
+	if z := e.ZonalShift; *z.Autoshift && z.OptOutReason != nil {
+		add("zonalShift.optOutReason", "applies only with autoshift false")
+	}
 	for i, w := range e.Services.Web {
 		path := fmt.Sprintf("services.web[%d]", i)
 		name(path, w.Name)
+		if d := w.Deployment; d != nil && d.Strategy != "" {
+			if _, ok := Strategies[d.Strategy]; !ok {
+				add(path+".deployment.strategy", "%q is not one of rolling, canary, linear, blueGreen", d.Strategy)
+			}
+		}
 		image(path, w.ImageSource)
 		providers(path+".capacityProviders", w.CapacityProviders)
 		logs(path+".logRetentionDays", w.LogRetentionDays)
@@ -286,6 +301,9 @@ func (e *Environment) validateWorkloads(add func(path, format string, args ...an
 	for i, w := range e.Services.Workers {
 		path := fmt.Sprintf("services.workers[%d]", i)
 		name(path, w.Name)
+		if d := w.Deployment; d != nil && d.Strategy != "" && d.Strategy != "rolling" {
+			add(path+".deployment.strategy", "%q needs a load balancer to shift traffic between revisions, and a worker has none: a worker deploys rolling", d.Strategy)
+		}
 		image(path, w.ImageSource)
 		providers(path+".capacityProviders", w.CapacityProviders)
 		logs(path+".logRetentionDays", w.LogRetentionDays)

@@ -113,6 +113,60 @@ type WebService struct {
 	MaxTasks                   *int               `json:"maxTasks"`
 	Scaling                    WebScaling         `json:"scaling"`
 	Alarms                     WebAlarms          `json:"alarms"`
+	Deployment                 *WebDeployment     `json:"deployment"`
+}
+
+// WebDeployment says how a new revision of a web service replaces the running one
+// (webservice.DeploymentProps; whole minutes). A key left out takes the construct's default,
+// which depends on whether the environment is production.
+type WebDeployment struct {
+	// Strategy is rolling, canary, linear or blueGreen. Default: canary in production, rolling
+	// elsewhere.
+	Strategy string `json:"strategy"`
+	// RollingReason says why a production service deploys rolling (the production gate requires
+	// a progressive strategy otherwise). Default: none.
+	RollingReason *string `json:"rollingReason"`
+	// CanaryPercent / CanaryBakeMinutes: canary only. Default: 10 / 10.
+	CanaryPercent     *float64 `json:"canaryPercent"`
+	CanaryBakeMinutes *int     `json:"canaryBakeMinutes"`
+	// LinearStepPercent / LinearStepBakeMinutes: linear only. Default: 25 / 5.
+	LinearStepPercent     *float64 `json:"linearStepPercent"`
+	LinearStepBakeMinutes *int     `json:"linearStepBakeMinutes"`
+	// BakeMinutes: how long ECS watches the deployment alarms once all traffic is on the new
+	// revision. Default: 20 in production, 5 elsewhere.
+	BakeMinutes *int `json:"bakeMinutes"`
+	// Alarms are more alarm names that roll a deployment back. Default: none.
+	Alarms []string `json:"alarms"`
+}
+
+// Strategies maps the config's deployment strategy names to the construct's.
+var Strategies = map[string]string{"rolling": "ROLLING", "canary": "CANARY", "linear": "LINEAR", "blueGreen": "BLUE_GREEN"}
+
+// WorkerDeployment says how a new revision of a worker replaces the running one. A worker has no
+// load balancer to shift traffic with, so it always deploys rolling.
+type WorkerDeployment struct {
+	// Strategy may only be rolling. Default: rolling.
+	Strategy string `json:"strategy"`
+	// BakeMinutes: how long ECS watches Alarms after the rollout. Default: 0 without Alarms,
+	// 5 with them.
+	BakeMinutes *int `json:"bakeMinutes"`
+	// Alarms are alarm names that roll a deployment back. Default: none.
+	Alarms []string `json:"alarms"`
+}
+
+// ZonalShift configures zone evacuation for the environment: ARC zonal autoshift, with weekly
+// practice runs, on every web service's load balancer, and Auto Scaling groups (EC2 capacity,
+// auto-heal hosts) that follow a zonal shift.
+type ZonalShift struct {
+	// Autoshift turns it on. Default: true in production, false elsewhere.
+	Autoshift *bool `json:"autoshift"`
+	// OptOutReason says why a production environment runs without autoshift (the production gate
+	// requires it otherwise). Default: none.
+	OptOutReason *string `json:"optOutReason"`
+	// BlockedDates ("YYYY-MM-DD", UTC) and BlockedWindows ("Sat:00:00-Sat:08:00", UTC) are
+	// when no practice run starts. Default: none.
+	BlockedDates   []string `json:"blockedDates"`
+	BlockedWindows []string `json:"blockedWindows"`
 }
 
 // WebScaling configures a web service's scaling policies (constructs/scaling).
@@ -196,6 +250,8 @@ type Worker struct {
 	ExternalMetric           *ExternalMetric    `json:"externalMetric"`
 	OldestMessageAgeSeconds  *int               `json:"oldestMessageAgeSeconds"`
 	LogRetentionDays         *int               `json:"logRetentionDays"`
+	ProtectionExpiryMinutes  *int               `json:"protectionExpiryMinutes"`
+	Deployment               *WorkerDeployment  `json:"deployment"`
 }
 
 // Queue configures a worker's SQS queue and its dead-letter queue.

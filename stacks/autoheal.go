@@ -41,7 +41,7 @@ func NewAutoHeal(scope constructs.Construct, env config.Environment, net *Networ
 			ImageID:                   h.ImageID,
 			// For now production follows zonal shifts; an environment-level zone-evacuation
 			// setting will decide it (issue 11).
-			ZonalShift: jsii.Bool(env.Production),
+			ZonalShift: env.ZonalShift.Autoshift,
 		})
 		errs = append(errs, err)
 		a.Hosts[h.Name] = host

@@ -66,7 +66,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment, net *Networ
 	}
 	if !pc.Cluster.FargateOnly {
 		// For now production's; later the environment's zone-evacuation setting.
-		cp.ZonalShift = jsii.Bool(env.Production)
+		cp.ZonalShift = env.ZonalShift.Autoshift
 	}
 	p.Cluster, err = cluster.NewCluster(stack, jsii.String("Cluster"), cp)
 	errs = append(errs, err)

@@ -91,6 +91,22 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 	if w.Repository != "" {
 		props.Repository = platform.Registry.Repositories[w.Repository]
 	}
+	if d := w.Deployment; d != nil {
+		props.Deployment = &webservice.DeploymentProps{
+			Strategy:          webservice.DeploymentStrategy(config.Strategies[d.Strategy]),
+			RollingReason:     d.RollingReason,
+			CanaryPercent:     d.CanaryPercent,
+			CanaryBake:        minutes(d.CanaryBakeMinutes),
+			LinearStepPercent: d.LinearStepPercent,
+			LinearStepBake:    minutes(d.LinearStepBakeMinutes),
+			Bake:              minutes(d.BakeMinutes),
+			Alarms:            d.Alarms,
+		}
+	}
+	z := env.ZonalShift
+	props.ZonalAutoshift = &webservice.AutoshiftProps{
+		Enabled: z.Autoshift, OptOutReason: z.OptOutReason, BlockedDates: z.BlockedDates, BlockedWindows: z.BlockedWindows,
+	}
 	if s := w.Alarms.P99ResponseTimeSeconds; s != nil {
 		d := durationOf(*s)
 		props.Alarms.P99ResponseTime = &d
@@ -143,6 +159,10 @@ func newWorker(stack awscdk.Stack, env config.Environment, w config.Worker, plat
 		AlarmTopic:                platform.AlarmTopic.Topic,
 		OldestMessageAgeThreshold: seconds(w.OldestMessageAgeSeconds),
 		LogRetention:              retention(w.LogRetentionDays),
+		ProtectionExpiry:          minutes(w.ProtectionExpiryMinutes),
+	}
+	if d := w.Deployment; d != nil {
+		props.Bake, props.DeploymentAlarms = minutes(d.BakeMinutes), d.Alarms
 	}
 	if w.Repository != "" {
 		props.Repository = platform.Registry.Repositories[w.Repository]

@@ -152,8 +152,8 @@ func TestInstanceTypesEncryptInTransit(t *testing.T) {
 	}
 }
 
-// TestEc2CapacityFollowsZonalShifts: production's EC2 capacity is registered with ARC zonal
-// shift; elsewhere it is left out for now.
+// TestEc2CapacityFollowsZonalShifts: the EC2 capacity of an environment with zonal autoshift on
+// (production by default, stg opts in) follows zonal shifts; elsewhere the policy is left out.
 func TestEc2CapacityFollowsZonalShifts(t *testing.T) {
 	for _, env := range synthesized.envs {
 		for _, cp := range propResources(env, "AWS::ECS::CapacityProvider") {
@@ -163,10 +163,10 @@ func TestEc2CapacityFollowsZonalShifts(t *testing.T) {
 			}
 			policy := asg.props["AvailabilityZoneImpairmentPolicy"]
 			switch {
-			case env.Production && (dig(policy, "ZonalShiftEnabled") != true || dig(policy, "ImpairedZoneHealthCheckBehavior") != "IgnoreUnhealthy"):
+			case *env.ZonalShift.Autoshift && (dig(policy, "ZonalShiftEnabled") != true || dig(policy, "ImpairedZoneHealthCheckBehavior") != "IgnoreUnhealthy"):
 				t.Errorf("%s: AvailabilityZoneImpairmentPolicy %s, want ZonalShiftEnabled true, IgnoreUnhealthy", asg, short(policy))
-			case !env.Production && policy != nil:
-				t.Errorf("%s: AvailabilityZoneImpairmentPolicy %s outside production", asg, short(policy))
+			case !*env.ZonalShift.Autoshift && policy != nil:
+				t.Errorf("%s: AvailabilityZoneImpairmentPolicy %s without zonalShift.autoshift", asg, short(policy))
 			}
 		}
 	}

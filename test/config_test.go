@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -80,7 +81,7 @@ env "prod": availabilityZones[1]: "ap-northeast-1c" is not a zone of region "tok
 env "prod": availabilityZones[2]: "ap-northeast-1d" is not a zone of region "tokyo" (want tokyoa, tokyoc, ...)`},
 	{"unknown key", func(c map[string]any) {
 		env(c, "prod")["prodution"] = true
-	}, `env "prod": prodution: unknown key; known keys here: account, autoHeal, availabilityZones, network, pipeline, platform, production, region, resilience, services`},
+	}, `env "prod": prodution: unknown key; known keys here: account, autoHeal, availabilityZones, network, pipeline, platform, production, region, resilience, services, zonalShift`},
 	{"unknown nested key", func(c map[string]any) {
 		section(c, "dev", "network")["natGatways"] = 1.0
 	}, `env "dev": network.natGatways: unknown key; known keys here: cidr, flowLogRetentionDays, interfaceEndpoints, natGateways`},
@@ -156,6 +157,9 @@ func TestSelectEnvironment(t *testing.T) {
 	}
 }
 
+// caseEnv finds the environment a message is about: env "prod" or a construct path "prod/...".
+var caseEnv = regexp.MustCompile(`^(?:env "|\w+ ")(\w+)[/"]`)
+
 // TestCommandLine runs the app as a user would (go run ./bin) on every broken cdk.json of the
 // table and checks that it exits 1 with exactly the messages (so no Go panic trace and no jsii
 // stack dump) and writes no cdk.out. The cases run in parallel: each is its own process.
@@ -163,12 +167,17 @@ func TestSelectEnvironment(t *testing.T) {
 func TestCommandLine(t *testing.T) {
 	// Every config error, and two construct errors (these start jsii: no stack dump may follow).
 	cases := append(invalidConfigs[:len(invalidConfigs):len(invalidConfigs)], invalidWorkloads[8], invalidWorkloads[len(invalidWorkloads)-1])
+	cases = append(cases, invalidDeployments...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var args []string
 			if slices.ContainsFunc(invalidWorkloads, func(w invalidCase) bool { return w.name == tc.name }) {
 				args = []string{"-c", "env=prod"} // as TestInvalidWorkloads builds it
+			}
+			if slices.ContainsFunc(invalidDeployments, func(w invalidCase) bool { return w.name == tc.name }) {
+				// Only the environment the case breaks: the others would synthesize for nothing.
+				args = []string{"-c", "env=" + caseEnv.FindStringSubmatch(tc.want)[1]}
 			}
 			out, code, dir := runApp(t, tc.mutate, args...)
 			if code != 1 {

@@ -1368,12 +1368,13 @@ func propCheckAutoHealGroup(t *testing.T, env config.Environment, asg propRes) {
 		propCheckTopicActions(t, env, a)
 	}
 
-	// Issue 11: a replacement launches in another zone when its own cannot launch; production
-	// groups follow zonal shifts and replace a dead instance even in a shifted zone.
+	// Issue 11: a replacement launches in another zone when its own cannot launch; the groups of an
+	// environment with zonal autoshift (production by default) follow zonal shifts and replace a
+	// dead instance even in a shifted zone.
 	if v := dig(asg.props, "AvailabilityZoneDistribution", "CapacityDistributionStrategy"); v != "balanced-best-effort" {
 		t.Errorf("%s: AvailabilityZoneDistribution.CapacityDistributionStrategy %v, want balanced-best-effort", asg, v)
 	}
-	if env.Production {
+	if *env.ZonalShift.Autoshift {
 		if on, how := dig(asg.props, "AvailabilityZoneImpairmentPolicy", "ZonalShiftEnabled"), dig(asg.props, "AvailabilityZoneImpairmentPolicy", "ImpairedZoneHealthCheckBehavior"); on != true || how != "ReplaceUnhealthy" {
 			t.Errorf("%s: AvailabilityZoneImpairmentPolicy ZonalShiftEnabled %v, ImpairedZoneHealthCheckBehavior %v; want true, ReplaceUnhealthy", asg, on, how)
 		}
