@@ -241,9 +241,13 @@ var invalidDeployments = []invalidCase{
 	}, `webservice "prod/Services/Web": Deployment.RollingReason applies only to Strategy ROLLING, got Strategy CANARY`},
 	{"a progressive worker", func(c map[string]any) { worker(c, "prod")["deployment"] = map[string]any{"strategy": "canary"} },
 		`env "prod": services.workers[0].deployment.strategy: "canary" needs a load balancer to shift traffic between revisions, and a worker has none: a worker deploys rolling`},
-	{"malformed blocked window", func(c map[string]any) { env(c, "prod")["zonalShift"].(map[string]any)["blockedWindows"] = []any{"Mon 00:00-08:00"} },
+	{"malformed blocked window", func(c map[string]any) {
+		env(c, "prod")["zonalShift"].(map[string]any)["blockedWindows"] = []any{"Mon 00:00-08:00"}
+	},
 		`webservice "prod/Services/Web": ZonalAutoshift.BlockedWindows[0] "Mon 00:00-08:00" must be a weekly UTC window Day:HH:MM-Day:HH:MM, e.g. Sat:00:00-Sat:08:00`},
-	{"malformed blocked date", func(c map[string]any) { env(c, "prod")["zonalShift"].(map[string]any)["blockedDates"] = []any{"2026/12/31"} },
+	{"malformed blocked date", func(c map[string]any) {
+		env(c, "prod")["zonalShift"].(map[string]any)["blockedDates"] = []any{"2026/12/31"}
+	},
 		`webservice "prod/Services/Web": ZonalAutoshift.BlockedDates[0] "2026/12/31" must be a UTC date YYYY-MM-DD, e.g. 2026-12-31`},
 	{"an opt-out reason with autoshift on", func(c map[string]any) {
 		env(c, "prod")["zonalShift"].(map[string]any)["optOutReason"] = "no reason"
