@@ -44,8 +44,8 @@ var invalidWorkloads = []invalidCase{
 	{"resilience threshold", func(c map[string]any) { section(c, "prod", "resilience")["minPeakAfterAzLossPercent"] = 150.0 },
 		`env "prod": resilience.minPeakAfterAzLossPercent: must be between 0 (off) and 100, got 150`},
 
-	{"stop timeout below drain", func(c map[string]any) { web(c, "prod")["stopTimeoutSeconds"] = 10.0 },
-		`webservice "prod/Services/Web": StopTimeout 10s must be >= DeregistrationDelay 30s: a task must not be killed while the load balancer still drains it`},
+	{"stop timeout below drain on Fargate Spot", func(c map[string]any) { web(c, "prod")["stopTimeoutSeconds"] = 10.0 },
+		`webservice "prod/Services/Web": StopTimeout 10s must be >= DeregistrationDelay 30s on FARGATE_SPOT: a Spot interruption sends SIGTERM as the drain starts, so a container that exits sooner drops the requests still draining`},
 	{"max below the static-stability floor", func(c map[string]any) { web(c, "prod")["maxTasks"] = 5.0 },
 		`webservice "prod/Services/Web": MaxTasks 5 must be >= the static-stability floor 9 (ceil(6 × 3 / 2))`},
 	{"bad cron", func(c map[string]any) {

@@ -163,6 +163,9 @@ var (
 	certificateArn  = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-zA-Z-]+$`)
 )
 
+// spotNotice is the warning Fargate Spot and EC2 Spot give before they reclaim capacity.
+const spotNotice = 2 * time.Minute
+
 // taskCount is what validation works out about the task count and where the tasks run.
 type taskCount struct {
 	zones, floor, min, max int
@@ -273,9 +276,19 @@ func validate(c *check.Problems, p *ServiceProps, region string) taskCount {
 	}
 	between(c, "HealthCheckStartPeriod", *p.HealthCheckStartPeriod, 0, 300)
 	between(c, "StopTimeout", *p.StopTimeout, 2, 120)
-	if *p.StopTimeout < *p.DeregistrationDelay {
-		c.Addf("StopTimeout %s must be >= DeregistrationDelay %s: a task must not be killed while the load balancer still drains it",
-			scaling.Seconds(*p.StopTimeout), scaling.Seconds(*p.DeregistrationDelay))
+	// A planned stop (deployment, scale-in) drains the target first and only then sends SIGTERM,
+	// so StopTimeout and the drain are independent. A Fargate Spot interruption sends SIGTERM as
+	// the drain starts, and reclaims the task two minutes after the notice: the container must
+	// outlive the drain, and the drain must end within the notice (README, "How a task stops").
+	if hasProvider(p.CapacityProviders, FargateSpot) {
+		switch {
+		case *p.DeregistrationDelay > spotNotice:
+			c.Addf("DeregistrationDelay %s must be <= %s on FARGATE_SPOT: a Spot interruption reclaims the task two minutes after its notice, before a longer drain ends",
+				scaling.Seconds(*p.DeregistrationDelay), scaling.Seconds(spotNotice))
+		case *p.StopTimeout < *p.DeregistrationDelay:
+			c.Addf("StopTimeout %s must be >= DeregistrationDelay %s on FARGATE_SPOT: a Spot interruption sends SIGTERM as the drain starts, so a container that exits sooner drops the requests still draining",
+				scaling.Seconds(*p.StopTimeout), scaling.Seconds(*p.DeregistrationDelay))
+		}
 	}
 	between(c, "HealthCheckGracePeriod", *p.HealthCheckGracePeriod, 0, 1800)
 

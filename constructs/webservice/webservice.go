@@ -433,9 +433,12 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 			AppliesTo: []string{`/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:.*-\?\?\?\?\?\?$/`},
 		})
 	}
-	if spot := hasProvider(p.CapacityProviders, FargateSpot); spot && *p.DeregistrationDelay+*p.StopTimeout > 120*time.Second {
+	// On EC2 the instances may be Spot: on the interruption notice ECS drains the instance (Spot
+	// draining), stopping its tasks the planned way, drain then SIGTERM, and all of it has to end
+	// within the notice.
+	if k.ec2 && *p.DeregistrationDelay+*p.StopTimeout > spotNotice {
 		awscdk.Annotations_Of(this.Service).AddWarningV2(jsii.String("okiagari:webservice:spotDrain"), jsii.String(fmt.Sprintf(
-			"web service %q runs on FARGATE_SPOT, but DeregistrationDelay %s + StopTimeout %s exceed the two-minute Spot interruption warning",
+			"web service %q runs on EC2 capacity: if its instances are Spot, DeregistrationDelay %s then StopTimeout %s exceed the two-minute interruption notice within which ECS drains an instance",
 			p.Name, scaling.Seconds(*p.DeregistrationDelay), scaling.Seconds(*p.StopTimeout))))
 	}
 }

@@ -380,6 +380,18 @@ func TestEverything(t *testing.T) {
 	}
 }
 
+// TestPlannedStopNeedsNoLongStopTimeout: without Spot every stop is planned — the drain ends
+// before SIGTERM — so a stop timeout shorter than the drain is fine.
+func TestPlannedStopNeedsNoLongStopTimeout(t *testing.T) {
+	stack := testenv.Stack(t)
+	p := base(t, stack)
+	p.StopTimeout, p.DeregistrationDelay = d(10), d(60)
+	newService(t, stack, p)
+	testenv.Template(stack).HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+		"ContainerDefinitions": with(like(map[string]any{"Name": "web", "StopTimeout": 10})),
+	})
+}
+
 func TestProductionWithoutCertificateWarns(t *testing.T) {
 	stack := testenv.Stack(t)
 	p := base(t, stack)
@@ -486,8 +498,14 @@ func TestInvalid(t *testing.T) {
 		modify func(*webservice.ServiceProps, awscdk.Stack)
 		want   string
 	}{
-		{"stop timeout below drain", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.StopTimeout, s.DeregistrationDelay = d(30), d(60) },
-			p + "StopTimeout 30s must be >= DeregistrationDelay 60s: a task must not be killed while the load balancer still drains it"},
+		{"stop timeout below drain on Fargate Spot", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.StopTimeout, s.DeregistrationDelay = d(30), d(60)
+			s.CapacityProviders = []webservice.CapacityProvider{{Name: webservice.Fargate, Base: 1}, {Name: webservice.FargateSpot, Weight: 1}}
+		}, p + "StopTimeout 30s must be >= DeregistrationDelay 60s on FARGATE_SPOT: a Spot interruption sends SIGTERM as the drain starts, so a container that exits sooner drops the requests still draining"},
+		{"a drain beyond the Spot notice", func(s *webservice.ServiceProps, _ awscdk.Stack) {
+			s.StopTimeout, s.DeregistrationDelay = d(120), d(150)
+			s.CapacityProviders = []webservice.CapacityProvider{{Name: webservice.FargateSpot, Weight: 1}}
+		}, p + "DeregistrationDelay 150s must be <= 120s on FARGATE_SPOT: a Spot interruption reclaims the task two minutes after its notice, before a longer drain ends"},
 		{"max below floor", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.MaxTasks = i(6) },
 			p + "MaxTasks 6 must be >= the static-stability floor 9 (ceil(6 × 3 / 2))"},
 		{"bad cron", func(s *webservice.ServiceProps, _ awscdk.Stack) {
@@ -518,8 +536,7 @@ func TestInvalid(t *testing.T) {
 		{"health check interval out of range", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.HealthCheckInterval = d(3) },
 			p + "HealthCheckInterval 3s must be whole seconds between 5s and 300s\n" + p + "HealthCheckTimeout 5s must be < HealthCheckInterval 3s"},
 		{"deregistration delay above 3600", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.DeregistrationDelay = d(4000) },
-			p + "DeregistrationDelay 4000s must be whole seconds between 0s and 3600s\n" +
-				p + "StopTimeout 60s must be >= DeregistrationDelay 4000s: a task must not be killed while the load balancer still drains it"},
+			p + "DeregistrationDelay 4000s must be whole seconds between 0s and 3600s"},
 		{"peak below 1", func(s *webservice.ServiceProps, _ awscdk.Stack) { s.PeakTasks = 0 },
 			p + "PeakTasks must be >= 1, got 0"},
 		{"scheduled min below floor", func(s *webservice.ServiceProps, _ awscdk.Stack) {
