@@ -94,30 +94,7 @@ func TestProductionRuleUnchanged(t *testing.T) {
 		}
 		web(c, "prod")["memoryMiB"] = 4096.0
 	})
-	envs, err := config.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outdir := t.TempDir()
-	props := stacks.AppProps()
-	props.Context, props.Outdir = &ctx, jsii.String(outdir)
-	app := awscdk.NewApp(props)
-	if _, err := stacks.Build(app, envs); err != nil {
-		t.Fatal(err)
-	}
-	changed := map[string]map[string]any{}
-	asm := app.Synth(nil)
-	for _, s := range *asm.StacksRecursively() {
-		raw, err := os.ReadFile(filepath.Join(outdir, assemblyDir(s), *s.TemplateFile()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tpl map[string]any
-		if err := json.Unmarshal(raw, &tpl); err != nil {
-			t.Fatal(err)
-		}
-		changed[*s.HierarchicalId()] = tpl
-	}
+	changed := synthTemplates(t, ctx)
 	// The change did reach the services' templates.
 	if reflect.DeepEqual(changed["prod/Services"], synthesized.templates["prod/Services"]) {
 		t.Fatal("the unrelated changes changed nothing: the test is broken")
@@ -273,4 +250,81 @@ func TestInvalidDeployments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// replacingServiceProperties are the AWS::ECS::Service properties whose change replaces the
+// service (CloudFormation: AWS::ECS::Service, "Update requires: Replacement"). A replaced
+// service gets a new name, which breaks the pipeline stack's import of it.
+var replacingServiceProperties = []string{"Cluster", "LaunchType", "Role", "SchedulingStrategy", "ServiceName"}
+
+// TestFargateEc2SwitchReplacesNothing: moving a web service or worker between Fargate and EC2
+// capacity (an update ECS supports since June 2025) changes no property that would replace the
+// service: the EC2 variant no longer writes SchedulingStrategy, which the Fargate one leaves out.
+func TestFargateEc2SwitchReplacesNothing(t *testing.T) {
+	ec2 := []any{map[string]any{"name": "EC2", "base": 0.0, "weight": 1.0}}
+	ctx := mutate(t, func(c map[string]any) {
+		web(c, "prod")["capacityProviders"] = ec2
+		worker(c, "prod")["capacityProviders"] = ec2
+		web(c, "stg")["capacityProviders"] = []any{map[string]any{"name": "FARGATE", "base": 0.0, "weight": 1.0}}
+		c[config.SelectKey] = "prod"
+	})
+	switched := synthTemplates(t, ctx)
+	ctx = mutate(t, func(c map[string]any) {
+		web(c, "stg")["capacityProviders"] = []any{map[string]any{"name": "FARGATE", "base": 0.0, "weight": 1.0}}
+		c[config.SelectKey] = "stg"
+	})
+	for k, v := range synthTemplates(t, ctx) {
+		switched[k] = v
+	}
+	n := 0
+	for _, stack := range []string{"prod/Services", "stg/Services"} {
+		before, _ := synthesized.templates[stack]["Resources"].(map[string]any)
+		after, _ := switched[stack]["Resources"].(map[string]any)
+		for id, r := range before {
+			if dig(r, "Type") != "AWS::ECS::Service" {
+				continue
+			}
+			if reflect.DeepEqual(dig(r, "Properties", "CapacityProviderStrategy"), dig(after[id], "Properties", "CapacityProviderStrategy")) {
+				continue // stg's worker stays as it is
+			}
+			n++
+			for _, p := range replacingServiceProperties {
+				if a, b := dig(r, "Properties", p), dig(after[id], "Properties", p); !reflect.DeepEqual(a, b) {
+					t.Errorf("%s/%s: %s %s becomes %s, which replaces the service", stack, id, p, short(a), short(b))
+				}
+			}
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d services switched, want prod's web service and worker and stg's web service", n)
+	}
+}
+
+// synthTemplates synthesizes the environments of ctx and returns their templates by stack.
+func synthTemplates(t *testing.T, ctx map[string]any) map[string]map[string]any {
+	t.Helper()
+	envs, err := config.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir := t.TempDir()
+	props := stacks.AppProps()
+	props.Context, props.Outdir = &ctx, jsii.String(outdir)
+	app := awscdk.NewApp(props)
+	if _, err := stacks.Build(app, envs); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, s := range *app.Synth(nil).StacksRecursively() {
+		raw, err := os.ReadFile(filepath.Join(outdir, assemblyDir(s), *s.TemplateFile()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tpl map[string]any
+		if err := json.Unmarshal(raw, &tpl); err != nil {
+			t.Fatal(err)
+		}
+		out[*s.HierarchicalId()] = tpl
+	}
+	return out
 }

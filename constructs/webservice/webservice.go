@@ -395,6 +395,10 @@ func (this *Service) service(s constructs.Construct, p *ServiceProps, k taskCoun
 			AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
 		})
 	}
+	// The EC2 variant writes SchedulingStrategy REPLICA, ECS's default, which the Fargate one
+	// leaves out; the property is create-only, so switching a service between Fargate and EC2
+	// would replace it (and break the pipeline stack's import of it). Both leave it out.
+	this.Service.Node().DefaultChild().(awsecs.CfnService).AddPropertyDeletionOverride(jsii.String("SchedulingStrategy"))
 	if this.AlternateTargetGroup != nil {
 		this.trafficShiftRole(s, p)
 	}

@@ -493,7 +493,7 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 			VpcSubnets:                 subnets,
 			SecurityGroups:             sgs,
 		})
-		this.deploymentAlarms(p)
+		this.finishService(p)
 		return
 	}
 	this.Service = awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
@@ -508,11 +508,15 @@ func (this *Worker) newService(p *WorkerProps, ec2Mode bool) {
 		SecurityGroups:             sgs,
 		AssignPublicIp:             jsii.Bool(false),
 	})
-	this.deploymentAlarms(p)
+	this.finishService(p)
 }
 
-// deploymentAlarms makes DeploymentAlarms roll a deployment back.
-func (this *Worker) deploymentAlarms(p *WorkerProps) {
+// finishService makes DeploymentAlarms roll a deployment back, and leaves out
+// SchedulingStrategy: the EC2 variant writes REPLICA, ECS's default, which the Fargate one leaves
+// out, and the property is create-only, so a worker switched between Fargate and EC2 would be
+// replaced.
+func (this *Worker) finishService(p *WorkerProps) {
+	this.Service.Node().DefaultChild().(awsecs.CfnService).AddPropertyDeletionOverride(jsii.String("SchedulingStrategy"))
 	if len(p.DeploymentAlarms) > 0 {
 		this.Service.EnableDeploymentAlarms(jsii.Strings(p.DeploymentAlarms...),
 			&awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
