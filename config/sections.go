@@ -114,6 +114,15 @@ type WebService struct {
 	Scaling                    WebScaling         `json:"scaling"`
 	Alarms                     WebAlarms          `json:"alarms"`
 	Deployment                 *WebDeployment     `json:"deployment"`
+	Hardening
+}
+
+// Hardening is how a service's application container runs (capacity.Hardening): its user, a
+// read-only root file system and the paths it may write to.
+type Hardening struct {
+	User                   *string  `json:"user"`
+	ReadonlyRootFilesystem *bool    `json:"readonlyRootFilesystem"`
+	WritablePaths          []string `json:"writablePaths"`
 }
 
 // WebDeployment says how a new revision of a web service replaces the running one
@@ -252,6 +261,7 @@ type Worker struct {
 	LogRetentionDays         *int               `json:"logRetentionDays"`
 	ProtectionExpiryMinutes  *int               `json:"protectionExpiryMinutes"`
 	Deployment               *WorkerDeployment  `json:"deployment"`
+	Hardening
 }
 
 // Queue configures a worker's SQS queue and its dead-letter queue.

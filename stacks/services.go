@@ -68,6 +68,9 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 		LogRetention:           retention(w.LogRetentionDays),
 		HealthCheckCommand:     w.HealthCheckCommand,
 		StopTimeout:            seconds(w.StopTimeoutSeconds),
+		User:                   w.User,
+		ReadonlyRootFilesystem: w.ReadonlyRootFilesystem,
+		WritablePaths:          w.WritablePaths,
 		XRay:                   w.XRay,
 		EnableExec:             w.EnableExec,
 		HealthCheckGracePeriod: seconds(w.HealthCheckGraceSeconds),
@@ -160,6 +163,9 @@ func newWorker(stack awscdk.Stack, env config.Environment, w config.Worker, plat
 		OldestMessageAgeThreshold: seconds(w.OldestMessageAgeSeconds),
 		LogRetention:              retention(w.LogRetentionDays),
 		ProtectionExpiry:          minutes(w.ProtectionExpiryMinutes),
+		User:                      w.User,
+		ReadonlyRootFilesystem:    w.ReadonlyRootFilesystem,
+		WritablePaths:             w.WritablePaths,
 	}
 	if d := w.Deployment; d != nil {
 		props.Bake, props.DeploymentAlarms = minutes(d.BakeMinutes), d.Alarms

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -327,4 +328,40 @@ func synthTemplates(t *testing.T, ctx map[string]any) map[string]map[string]any 
 		out[*s.HierarchicalId()] = tpl
 	}
 	return out
+}
+
+// TestProductionTaskHardening (issue 13): in production every application container — the web
+// services' and the workers' own, not a sidecar — runs as a non-root user on a read-only root
+// file system.
+func TestProductionTaskHardening(t *testing.T) {
+	n := 0
+	for _, env := range synthesized.envs {
+		if !env.Production {
+			continue
+		}
+		for _, svc := range propResources(env, "AWS::ECS::Service") {
+			td, ok := propResolveRes(svc.stack, svc.props["TaskDefinition"], "AWS::ECS::TaskDefinition")
+			if !ok {
+				t.Errorf("%s: task definition not found", svc)
+				continue
+			}
+			name, _ := dig(svc.res, "Metadata", "okiagari", "name").(string)
+			for _, c := range asList(td.props["ContainerDefinitions"]) {
+				if cn := dig(c, "Name"); cn != name && cn != "Worker" {
+					continue // a sidecar (X-Ray) keeps its image's defaults
+				}
+				n++
+				user, _ := dig(c, "User").(string)
+				if u, _, _ := strings.Cut(user, ":"); user == "" || u == "root" || u == "0" {
+					t.Errorf("%s: container %v runs as %q, want a non-root user", td, dig(c, "Name"), user)
+				}
+				if dig(c, "ReadonlyRootFilesystem") != true {
+					t.Errorf("%s: container %v has a writable root file system", td, dig(c, "Name"))
+				}
+			}
+		}
+	}
+	if n < 2 {
+		t.Fatalf("%d application containers checked, want prod's web service and worker", n)
+	}
 }

@@ -2,6 +2,8 @@ package capacity
 
 import (
 	"fmt"
+	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -206,4 +208,80 @@ func NewTaskDefinition(scope constructs.Construct, id *string, ec2 bool, cpu, me
 		Cpu:            jsii.Number(float64(cpu)),
 		MemoryLimitMiB: jsii.Number(float64(memoryMiB)),
 	})
+}
+
+// Hardening is how a service's application container runs: as which user, and with which parts
+// of its file system writable. A read-only root file system keeps an intruder from planting files
+// in the image's directories; the paths the application writes to become task volumes.
+type Hardening struct {
+	// User is the container's user, "name", "uid", "name:group" or "uid:gid"; a numeric UID works
+	// with any image, a name must exist in the image. Not root. Default: the image's own user.
+	User *string
+	// ReadonlyRootFilesystem mounts the container's root file system read-only. Default: false.
+	ReadonlyRootFilesystem *bool
+	// WritablePaths are absolute directories the application writes to (e.g. "/tmp"), each an
+	// empty task volume mounted read-write, only with ReadonlyRootFilesystem. Default: none.
+	WritablePaths []string
+}
+
+var containerUser = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
+
+// CheckHardening records in c every problem of h.
+func CheckHardening(c *check.Problems, h Hardening) {
+	if u := h.User; u != nil {
+		name, _, _ := strings.Cut(*u, ":")
+		switch {
+		case !containerUser.MatchString(*u):
+			c.Addf("User %q must be name, uid, name:group or uid:gid", *u)
+		case name == "root" || name == "0":
+			c.Addf("User %q runs as root; name a non-root user, or leave User unset to keep the image's", *u)
+		}
+	}
+	readonly := h.ReadonlyRootFilesystem != nil && *h.ReadonlyRootFilesystem
+	if len(h.WritablePaths) > 0 && !readonly {
+		c.Addf("WritablePaths apply only with ReadonlyRootFilesystem: the root file system is writable anyway")
+	}
+	seen := map[string]bool{}
+	for i, p := range h.WritablePaths {
+		switch {
+		case !path.IsAbs(p) || path.Clean(p) != p || p == "/":
+			c.Addf("WritablePaths[%d] %q must be a clean absolute directory other than /", i, p)
+		case seen[volumeName(p)]:
+			c.Addf("WritablePaths[%d] %q is named twice", i, p)
+		}
+		seen[volumeName(p)] = true
+	}
+}
+
+// ApplyHardening sets the user and the read-only root on the container's options, before the
+// container is added.
+func ApplyHardening(opts *awsecs.ContainerDefinitionOptions, h Hardening) {
+	opts.User = h.User
+	if h.ReadonlyRootFilesystem != nil && *h.ReadonlyRootFilesystem {
+		opts.ReadonlyRootFilesystem = jsii.Bool(true)
+	}
+}
+
+// MountWritablePaths adds a task volume per writable path to the task definition and mounts it in
+// the container, after the container is added. The volumes are empty and live as long as the
+// task (Fargate ephemeral storage, or the instance's Docker volume area on EC2).
+func MountWritablePaths(td awsecs.TaskDefinition, container awsecs.ContainerDefinition, h Hardening) {
+	for _, p := range h.WritablePaths {
+		name := volumeName(p)
+		td.AddVolume(&awsecs.Volume{Name: jsii.String(name)})
+		container.AddMountPoints(&awsecs.MountPoint{ContainerPath: jsii.String(p), SourceVolume: jsii.String(name), ReadOnly: jsii.Bool(false)})
+	}
+}
+
+// volumeName is the task volume of a writable path: "/var/cache/app" → "writable-var-cache-app".
+func volumeName(p string) string {
+	return "writable-" + strings.Map(func(r rune) rune {
+		switch {
+		case r == '/':
+			return '-'
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, strings.Trim(p, "/"))
 }

@@ -226,3 +226,43 @@ func TestInvalidDeployment(t *testing.T) {
 		})
 	}
 }
+
+// TestHardening: a non-root user and a read-only root file system, with /tmp as a task volume.
+func TestHardening(t *testing.T) {
+	stack := testenv.Stack(t)
+	p := base(t, stack)
+	p.User, p.ReadonlyRootFilesystem, p.WritablePaths = jsii.String("1000:1000"), jsii.Bool(true), []string{"/tmp", "/var/cache/app"}
+	newService(t, stack, p)
+	testenv.Template(stack).HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+		"ContainerDefinitions": with(like(map[string]any{
+			"Name": "web", "User": "1000:1000", "ReadonlyRootFilesystem": true,
+			"MountPoints": []any{
+				map[string]any{"ContainerPath": "/tmp", "SourceVolume": "writable-tmp", "ReadOnly": false},
+				map[string]any{"ContainerPath": "/var/cache/app", "SourceVolume": "writable-var-cache-app", "ReadOnly": false},
+			},
+		})),
+		"Volumes": []any{map[string]any{"Name": "writable-tmp"}, map[string]any{"Name": "writable-var-cache-app"}},
+	})
+	for _, tc := range []struct {
+		name   string
+		modify func(p *webservice.ServiceProps)
+		want   string
+	}{
+		{"root", func(p *webservice.ServiceProps) { p.User = jsii.String("0:0") },
+			`User "0:0" runs as root; name a non-root user, or leave User unset to keep the image's`},
+		{"writable paths without a read-only root", func(p *webservice.ServiceProps) { p.WritablePaths = []string{"/tmp"} },
+			`WritablePaths apply only with ReadonlyRootFilesystem: the root file system is writable anyway`},
+		{"a relative path", func(p *webservice.ServiceProps) {
+			p.ReadonlyRootFilesystem, p.WritablePaths = jsii.Bool(true), []string{"tmp"}
+		}, `WritablePaths[0] "tmp" must be a clean absolute directory other than /`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stack := testenv.Stack(t)
+			p := base(t, stack)
+			tc.modify(p)
+			if _, err := webservice.NewService(stack, jsii.String("Web"), p); err == nil || err.Error() != `webservice "Test/Web": `+tc.want {
+				t.Fatalf("got %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}

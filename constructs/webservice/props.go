@@ -118,6 +118,15 @@ type ServiceProps struct {
 	// HealthCheckStartPeriod is how long failing container health checks are ignored after the
 	// container starts, 0–300 s. Default: 30 s.
 	HealthCheckStartPeriod *time.Duration
+	// User is the application container's user ("1000:1000", "app"); not root. Default: the
+	// image's own user.
+	User *string
+	// ReadonlyRootFilesystem mounts the application container's root file system read-only.
+	// Default: false.
+	ReadonlyRootFilesystem *bool
+	// WritablePaths are the directories the application writes to ("/tmp"), each an empty task
+	// volume, only with ReadonlyRootFilesystem. Default: none.
+	WritablePaths []string
 	// StopTimeout is how long the container has between SIGTERM and SIGKILL, 2–120 s and at least
 	// DeregistrationDelay. Default: 60 s.
 	StopTimeout *time.Duration

@@ -91,6 +91,7 @@ func overlay(props *ServiceProps) ServiceProps {
 	}
 	p.HealthCheckStartPeriod = or(q.HealthCheckStartPeriod, p.HealthCheckStartPeriod)
 	p.StopTimeout = or(q.StopTimeout, p.StopTimeout)
+	p.User, p.ReadonlyRootFilesystem, p.WritablePaths = q.User, q.ReadonlyRootFilesystem, q.WritablePaths
 	p.XRay = or(q.XRay, p.XRay)
 	p.EnableExec = or(q.EnableExec, p.EnableExec)
 	p.HealthCheckGracePeriod = or(q.HealthCheckGracePeriod, p.HealthCheckGracePeriod)
@@ -162,6 +163,11 @@ var (
 	healthCheckPath = regexp.MustCompile(`^/[A-Za-z0-9._~/%-]*$`)
 	certificateArn  = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-zA-Z-]+$`)
 )
+
+// hardening is how the application container runs.
+func (p *ServiceProps) hardening() capacity.Hardening {
+	return capacity.Hardening{User: p.User, ReadonlyRootFilesystem: p.ReadonlyRootFilesystem, WritablePaths: p.WritablePaths}
+}
 
 // spotNotice is the warning Fargate Spot and EC2 Spot give before they reclaim capacity.
 const spotNotice = 2 * time.Minute
@@ -275,6 +281,7 @@ func validate(c *check.Problems, p *ServiceProps, region string) taskCount {
 		c.Addf("HealthCheckCommand must not be empty")
 	}
 	between(c, "HealthCheckStartPeriod", *p.HealthCheckStartPeriod, 0, 300)
+	capacity.CheckHardening(c, p.hardening())
 	between(c, "StopTimeout", *p.StopTimeout, 2, 120)
 	// A planned stop (deployment, scale-in) drains the target first and only then sends SIGTERM,
 	// so StopTimeout and the drain are independent. A Fargate Spot interruption sends SIGTERM as

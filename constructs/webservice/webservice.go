@@ -300,7 +300,9 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 		opts.Cpu = jsii.Number(float64(*p.Cpu))
 		opts.MemoryLimitMiB = jsii.Number(float64(*p.MemoryMiB))
 	}
+	capacity.ApplyHardening(opts, p.hardening())
 	this.Container = td.AddContainer(jsii.String(p.Name), opts)
+	capacity.MountWritablePaths(td, this.Container, p.hardening())
 	if len(p.Environment) > 0 || ec2 {
 		// CDK itself sets AWS_REGION on the containers of EC2 task definitions.
 		check.Suppress(td, check.Suppression{

@@ -35,6 +35,7 @@ func validate(scope constructs.Construct, id *string, p *WorkerProps) (bool, err
 		c.Addf("exactly one of Queue and ExternalMetric must be set, got %s", bothOrNeither(p.Queue != nil))
 	}
 
+	capacity.CheckHardening(c, p.hardening())
 	stop := *p.StopTimeout
 	whole(c, "StopTimeout", stop)
 	if stop < 2*time.Second || stop > 120*time.Second {

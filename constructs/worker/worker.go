@@ -126,6 +126,15 @@ type WorkerProps struct {
 	// SecurityGroups are the tasks' security groups. Default: a new group with no ingress rule
 	// and all egress (a worker only calls out).
 	SecurityGroups []awsec2.ISecurityGroup
+	// User is the worker container's user ("1000:1000", "app"); not root. Default: the image's
+	// own user.
+	User *string
+	// ReadonlyRootFilesystem mounts the worker container's root file system read-only.
+	// Default: false.
+	ReadonlyRootFilesystem *bool
+	// WritablePaths are the directories the worker writes to ("/tmp"), each an empty task
+	// volume, only with ReadonlyRootFilesystem. Default: none.
+	WritablePaths []string
 	// StopTimeout is how long ECS waits after SIGTERM before it kills the container, 2 s to
 	// 120 s. A worker stops receiving on SIGTERM and finishes its current message in this time.
 	// Default: 120 s, the maximum ECS allows (also Fargate Spot's two-minute warning).
@@ -185,6 +194,11 @@ type WorkerProps struct {
 	// DeploymentAlarms are alarms, by name, that roll a deployment back. Default: none (the
 	// circuit breaker still rolls back a revision whose tasks do not start).
 	DeploymentAlarms []string
+}
+
+// hardening is how the worker container runs.
+func (p *WorkerProps) hardening() capacity.Hardening {
+	return capacity.Hardening{User: p.User, ReadonlyRootFilesystem: p.ReadonlyRootFilesystem, WritablePaths: p.WritablePaths}
 }
 
 // EstimatedTaskStart is how long a new task takes from its launch to running (image pull and
@@ -257,6 +271,7 @@ func overlay(id *string, props *WorkerProps) WorkerProps {
 		p.AlarmTopic = props.AlarmTopic
 		p.OldestMessageAgeThreshold = props.OldestMessageAgeThreshold
 		p.ProtectionExpiry = props.ProtectionExpiry
+		p.User, p.ReadonlyRootFilesystem, p.WritablePaths = props.User, props.ReadonlyRootFilesystem, props.WritablePaths
 		p.Bake = props.Bake
 		p.DeploymentAlarms = props.DeploymentAlarms
 		if props.LogRetention != "" {
@@ -454,7 +469,9 @@ func (this *Worker) newTaskDefinition(p *WorkerProps, ec2Mode bool) {
 		opts.Cpu = jsii.Number(float64(*p.Cpu))
 		opts.MemoryLimitMiB = jsii.Number(float64(*p.MemoryMiB))
 	}
+	capacity.ApplyHardening(opts, p.hardening())
 	this.Container = this.TaskDefinition.AddContainer(jsii.String("Worker"), opts)
+	capacity.MountWritablePaths(this.TaskDefinition, this.Container, p.hardening())
 
 	check.Suppress(this.TaskDefinition, check.Suppression{
 		ID:     "AwsSolutions-ECS2",

@@ -698,3 +698,29 @@ func TestWorkerDeployment(t *testing.T) {
 		t.Errorf("DeployWorstCase %s, want %s", w.DeployWorstCase, want)
 	}
 }
+
+// TestWorkerHardening: a non-root user and a read-only root file system, with /tmp as a task
+// volume; root is refused.
+func TestWorkerHardening(t *testing.T) {
+	f := newFixture(t)
+	_, err := worker.NewWorker(f.stack, jsii.String("Mailer"), &worker.WorkerProps{
+		Cluster: f.cluster, Repository: f.repo, ImageTag: jsii.String("v1"), Queue: &worker.QueueProps{},
+		User: jsii.String("app"), ReadonlyRootFilesystem: jsii.Bool(true), WritablePaths: []string{"/tmp"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Template(f.stack).HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+		"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+			"User": "app", "ReadonlyRootFilesystem": true,
+			"MountPoints": []any{map[string]any{"ContainerPath": "/tmp", "SourceVolume": "writable-tmp", "ReadOnly": false}},
+		})},
+		"Volumes": []any{map[string]any{"Name": "writable-tmp"}},
+	})
+	_, err = worker.NewWorker(f.stack, jsii.String("Root"), &worker.WorkerProps{
+		Cluster: f.cluster, Repository: f.repo, ImageTag: jsii.String("v1"), Queue: &worker.QueueProps{}, User: jsii.String("root"),
+	})
+	if want := `worker "Test/Root": User "root" runs as root; name a non-root user, or leave User unset to keep the image's`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
