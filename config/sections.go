@@ -101,6 +101,7 @@ type WebService struct {
 	HealthCheckPath            *string            `json:"healthCheckPath"`
 	HealthCheckIntervalSeconds *int               `json:"healthCheckIntervalSeconds"`
 	HealthCheckCommand         []string           `json:"healthCheckCommand"`
+	ImageHasCurl               *bool              `json:"imageHasCurl"`
 	HealthCheckGraceSeconds    *int               `json:"healthCheckGracePeriodSeconds"`
 	DeregistrationDelaySeconds *int               `json:"deregistrationDelaySeconds"`
 	SlowStartSeconds           *int               `json:"slowStartSeconds"`

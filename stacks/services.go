@@ -67,6 +67,7 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 		SecretsManagerSecrets:  w.SecretsManagerSecrets,
 		LogRetention:           retention(w.LogRetentionDays),
 		HealthCheckCommand:     w.HealthCheckCommand,
+		ImageHasCurl:           w.ImageHasCurl,
 		StopTimeout:            seconds(w.StopTimeoutSeconds),
 		User:                   w.User,
 		ReadonlyRootFilesystem: w.ReadonlyRootFilesystem,

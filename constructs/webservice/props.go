@@ -115,6 +115,11 @@ type ServiceProps struct {
 	// ["CMD-SHELL", "curl -fs 'http://localhost:<ContainerPort><HealthCheckPath>' || exit 1"]
 	// (the image must contain curl).
 	HealthCheckCommand []string
+	// ImageHasCurl says that the image — every one the service will run, the first included —
+	// has curl, which the default HealthCheckCommand runs. Without it, the default check earns a
+	// warning: an image without curl fails every container health check, and ECS replaces its
+	// tasks and rolls the deployment back. Default: false (not known).
+	ImageHasCurl *bool
 	// HealthCheckStartPeriod is how long failing container health checks are ignored after the
 	// container starts, 0–300 s. Default: 30 s.
 	HealthCheckStartPeriod *time.Duration
@@ -187,6 +192,8 @@ type ServiceProps struct {
 	// ZonalAutoshift lets ARC shift the load balancer's traffic away from an impaired zone
 	// automatically, and practise it weekly. Default: see AutoshiftProps: on in production.
 	ZonalAutoshift *AutoshiftProps
+
+	defaultHealthCheck bool // set by overlay: HealthCheckCommand was left to its default
 }
 
 // DeploymentStrategy is how ECS replaces the running revision with a new one

@@ -84,7 +84,9 @@ func overlay(props *ServiceProps) ServiceProps {
 		p.LogRetention = q.LogRetention
 	}
 	p.HealthCheckCommand = q.HealthCheckCommand
+	p.ImageHasCurl = or(q.ImageHasCurl, jsii.Bool(false))
 	if p.HealthCheckCommand == nil {
+		p.defaultHealthCheck = true
 		// The URL is single-quoted as well as validated (HealthCheckPath allows no quote), so the
 		// shell never reads & ; | or spaces in it.
 		p.HealthCheckCommand = []string{"CMD-SHELL", fmt.Sprintf("curl -fs 'http://localhost:%d%s' || exit 1", *p.ContainerPort, *p.HealthCheckPath)}

@@ -302,6 +302,11 @@ func (this *Service) task(s constructs.Construct, p *ServiceProps, ec2 bool) {
 	}
 	capacity.ApplyHardening(opts, p.hardening())
 	this.Container = td.AddContainer(jsii.String(p.Name), opts)
+	if p.defaultHealthCheck && !*p.ImageHasCurl {
+		awscdk.Annotations_Of(this.Container).AddWarningV2(jsii.String("okiagari:webservice:healthCheckNeedsCurl"), jsii.String(fmt.Sprintf(
+			"web service %q checks its container with curl (the default HealthCheckCommand): every image it runs, the first one included (the bootstrap tag), must have curl, or ECS replaces its tasks and rolls the deployment back; set ImageHasCurl once it does, or a HealthCheckCommand the image can run",
+			p.Name)))
+	}
 	capacity.MountWritablePaths(td, this.Container, p.hardening())
 	if len(p.Environment) > 0 || ec2 {
 		// CDK itself sets AWS_REGION on the containers of EC2 task definitions.

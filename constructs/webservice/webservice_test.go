@@ -35,6 +35,8 @@ func base(t *testing.T, stack awscdk.Stack) *webservice.ServiceProps {
 		AlarmTopic: awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(topicArn)),
 		Image:      jsii.String("public.ecr.aws/nginx/nginx:1.27"),
 		PeakTasks:  6,
+		// nginx's Debian image has curl, which the default container health check runs.
+		ImageHasCurl: jsii.Bool(true),
 	}
 }
 
@@ -390,6 +392,25 @@ func TestPlannedStopNeedsNoLongStopTimeout(t *testing.T) {
 	testenv.Template(stack).HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
 		"ContainerDefinitions": with(like(map[string]any{"Name": "web", "StopTimeout": 10})),
 	})
+}
+
+// TestDefaultHealthCheckNeedsCurl: the default container check runs curl; unless the service says
+// its image has it, a warning says so (a first image without curl rolls the first deploy back).
+func TestDefaultHealthCheckNeedsCurl(t *testing.T) {
+	stack := testenv.Stack(t)
+	p := base(t, stack)
+	p.ImageHasCurl = nil
+	newService(t, stack, p)
+	assertions.Annotations_FromStack(stack).HasWarning(jsii.String("/Test/Web/TaskDefinition/web"),
+		assertions.Match_StringLikeRegexp(jsii.String("checks its container with curl .* must have curl")))
+
+	stack = testenv.Stack(t)
+	p = base(t, stack)
+	p.ImageHasCurl, p.HealthCheckCommand = nil, []string{"CMD", "/app/healthcheck"}
+	newService(t, stack, p)
+	if w := assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("curl"))); len(*w) != 0 {
+		t.Errorf("a service with its own health check command is warned about curl: %v", w)
+	}
 }
 
 func TestProductionWithoutCertificateWarns(t *testing.T) {
