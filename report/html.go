@@ -227,6 +227,13 @@ func writeFigures(b *strings.Builder, er EnvironmentReport) {
 		}
 		if w.Deploy != nil {
 			line("deploy", w.Deploy.Summary)
+			line("rollback", w.Deploy.RollbackSummary)
+			if w.Deploy.RollingReason != "" {
+				line("rolls because", w.Deploy.RollingReason)
+			}
+		}
+		if w.Evacuation != nil {
+			line("evacuation", w.Evacuation.Summary)
 		}
 		if w.AutoHeal != nil {
 			line("auto-heal", w.AutoHeal.Summary)
