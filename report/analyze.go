@@ -64,9 +64,12 @@ func Analyze(env *Environment) []Workload {
 type meta struct {
 	kind, name                     string
 	peak, minTasks, maxTasks, boot *int
-	grace                          *int
+	grace, protectionMinutes       *int
 	staticStability                *bool
 	path                           string
+	// rollingReason and autoshiftOptOutReason: why a production web service deploys ROLLING or
+	// runs without autoshift (written by the construct when the config says so).
+	rollingReason, autoshiftOptOutReason string
 }
 
 func readMeta(e *Environment, st *Stack, r Resource) meta {
@@ -86,6 +89,9 @@ func readMeta(e *Environment, st *Stack, r Resource) meta {
 	}
 	m.peak, m.minTasks, m.maxTasks = num("peakTasks"), num("minTasks"), num("maxTasks")
 	m.boot, m.grace = num("bootSeconds"), num("graceSeconds")
+	m.protectionMinutes = num("protectionExpiryMinutes")
+	m.rollingReason, _ = e.str(st, o["rollingReason"])
+	m.autoshiftOptOutReason, _ = e.str(st, o["autoshiftOptOutReason"])
 	if b, ok := o["staticStability"].(bool); ok {
 		m.staticStability = &b
 	}
@@ -94,16 +100,22 @@ func readMeta(e *Environment, st *Stack, r Resource) meta {
 
 // service gathers what the figures of one ECS service need.
 type service struct {
-	e            *Environment
-	ref          resRef
-	props        map[string]any
-	w            *Workload
-	desired      int
-	hasDesired   bool
-	floor        int
-	peak         int
-	target       *resRef
-	tgs          []TargetGroupHealth
+	e          *Environment
+	ref        resRef
+	props      map[string]any
+	w          *Workload
+	m          meta
+	desired    int
+	hasDesired bool
+	floor      int
+	peak       int
+	target     *resRef
+	tgs        []TargetGroupHealth
+	// alt are the alternate target groups of a progressive deployment (LoadBalancers[].
+	// AdvancedConfiguration), and advanced the first AdvancedConfiguration.
+	alt          []TargetGroupHealth
+	advanced     map[string]any
+	advSt        *Stack
 	lbContainers []string
 	containers   []ContainerHealth
 	reference    string // what the peak is: "peak", or "floor" for a worker
@@ -134,7 +146,7 @@ func (e *Environment) analyzeService(ref resRef, r Resource, m meta) Workload {
 			w.Name = ref.id
 		}
 	}
-	s := &service{e: e, ref: ref, props: r.Properties, w: &w}
+	s := &service{e: e, ref: ref, props: r.Properties, w: &w, m: m}
 	s.desired, s.hasDesired = e.intOr(st, r.Properties["DesiredCount"], 1)
 
 	// The floor: the scalable target's MinCapacity, else the desired count.
@@ -189,6 +201,7 @@ func (e *Environment) analyzeService(ref resRef, r Resource, m meta) Workload {
 	w.Scaling = s.scaling()
 	w.Deploy = s.deploy()
 	w.Spot = s.spot()
+	w.Evacuation = s.evacuation(ec2)
 	return w
 }
 
@@ -226,7 +239,8 @@ func (e *Environment) resourceIDNames(st *Stack, resourceID any, svc resRef, r R
 
 func sameRes(a, b resRef) bool { return a.stack == b.stack && a.id == b.id }
 
-// loadBalancers reads the target groups the service registers with.
+// loadBalancers reads the target groups the service registers with, and the alternate ones of a
+// progressive deployment.
 func (s *service) loadBalancers() {
 	e, st := s.e, s.ref.stack
 	for _, lb := range e.list(st, s.props["LoadBalancers"]) {
@@ -234,8 +248,16 @@ func (s *service) loadBalancers() {
 		if c, ok := e.str(lb.st, o["ContainerName"]); ok {
 			s.lbContainers = append(s.lbContainers, c)
 		}
-		tgRef, ok := e.ref(lb.st, o["TargetGroupArn"])
-		if !ok || tgRef.resource().Type != "AWS::ElasticLoadBalancingV2::TargetGroup" {
+		if adv := obj(o["AdvancedConfiguration"]); adv != nil {
+			if s.advanced == nil {
+				s.advanced, s.advSt = adv, lb.st
+			}
+			if h, ok := e.targetGroup(lb.st, adv["AlternateTargetGroupArn"]); ok {
+				s.alt = append(s.alt, h)
+			}
+		}
+		h, ok := e.targetGroup(lb.st, o["TargetGroupArn"])
+		if !ok {
 			if o["LoadBalancerName"] != nil {
 				s.w.Notes = append(s.w.Notes, "a Classic Load Balancer is not analysed")
 			} else {
@@ -243,24 +265,33 @@ func (s *service) loadBalancers() {
 			}
 			continue
 		}
-		p := tgRef.resource().Properties
-		tst := tgRef.stack
-		h := TargetGroupHealth{TargetGroup: tgRef.String()}
-		h.IntervalSeconds, _ = e.intOr(tst, p["HealthCheckIntervalSeconds"], defaultTGInterval)
-		h.TimeoutSeconds, _ = e.intOr(tst, p["HealthCheckTimeoutSeconds"], defaultTGTimeout)
-		h.UnhealthyThreshold, _ = e.intOr(tst, p["UnhealthyThresholdCount"], defaultTGUnhealthy)
-		h.HealthyThreshold, _ = e.intOr(tst, p["HealthyThresholdCount"], defaultTGHealthy)
-		h.UnhealthySeconds = h.IntervalSeconds*h.UnhealthyThreshold + h.TimeoutSeconds
-		h.HealthySeconds = h.IntervalSeconds * h.HealthyThreshold
-		h.DeregistrationDelaySeconds = defaultDeregistrationDelay
-		for _, a := range e.list(tst, p["TargetGroupAttributes"]) {
-			ao := obj(a.x)
-			if k, _ := e.str(a.st, ao["Key"]); k == "deregistration_delay.timeout_seconds" {
-				h.DeregistrationDelaySeconds, _ = e.intOr(a.st, ao["Value"], defaultDeregistrationDelay)
-			}
-		}
 		s.tgs = append(s.tgs, h)
 	}
+}
+
+// targetGroup reads the health check and drain of the target group expr refers to.
+func (e *Environment) targetGroup(st *Stack, expr any) (TargetGroupHealth, bool) {
+	tgRef, ok := e.ref(st, expr)
+	if !ok || tgRef.resource().Type != "AWS::ElasticLoadBalancingV2::TargetGroup" {
+		return TargetGroupHealth{}, false
+	}
+	p := tgRef.resource().Properties
+	tst := tgRef.stack
+	h := TargetGroupHealth{TargetGroup: tgRef.String()}
+	h.IntervalSeconds, _ = e.intOr(tst, p["HealthCheckIntervalSeconds"], defaultTGInterval)
+	h.TimeoutSeconds, _ = e.intOr(tst, p["HealthCheckTimeoutSeconds"], defaultTGTimeout)
+	h.UnhealthyThreshold, _ = e.intOr(tst, p["UnhealthyThresholdCount"], defaultTGUnhealthy)
+	h.HealthyThreshold, _ = e.intOr(tst, p["HealthyThresholdCount"], defaultTGHealthy)
+	h.UnhealthySeconds = h.IntervalSeconds*h.UnhealthyThreshold + h.TimeoutSeconds
+	h.HealthySeconds = h.IntervalSeconds * h.HealthyThreshold
+	h.DeregistrationDelaySeconds = defaultDeregistrationDelay
+	for _, a := range e.list(tst, p["TargetGroupAttributes"]) {
+		ao := obj(a.x)
+		if k, _ := e.str(a.st, ao["Key"]); k == "deregistration_delay.timeout_seconds" {
+			h.DeregistrationDelaySeconds, _ = e.intOr(a.st, ao["Value"], defaultDeregistrationDelay)
+		}
+	}
+	return h, true
 }
 
 // taskDefinition reads the essential containers' health checks and stop timeouts.
@@ -488,54 +519,4 @@ func (s *service) detection() *Detection {
 	}
 	d.Summary = strings.Join(parts, "; ")
 	return d
-}
-
-func (s *service) drain() *Drain {
-	d := &Drain{}
-	for _, h := range s.tgs {
-		if h.DeregistrationDelaySeconds >= d.DeregistrationDelaySeconds {
-			d.DeregistrationDelaySeconds, d.TargetGroup = h.DeregistrationDelaySeconds, h.TargetGroup
-		}
-	}
-	// The container that takes the traffic decides; without a load balancer, the slowest.
-	stop, who := -1, ""
-	for _, c := range s.containers {
-		if len(s.lbContainers) > 0 && !contains(s.lbContainers, c.Container) {
-			continue
-		}
-		if c.StopTimeoutSeconds > stop {
-			stop, who = c.StopTimeoutSeconds, c.Container
-		}
-	}
-	if stop < 0 {
-		stop = defaultStopTimeout
-		d.Assumptions = append(d.Assumptions, "the container could not be found: the ECS default stop timeout of 30 s is assumed")
-	}
-	d.StopTimeoutSeconds, d.StopContainer = stop, who
-	d.StopOutlivesDrain = d.StopTimeoutSeconds >= d.DeregistrationDelaySeconds
-	d.Assumptions = append(d.Assumptions,
-		"an absent StopTimeout is 30 s (ECS Developer Guide: task definition parameters, stopTimeout; Fargate allows at most 120 s)")
-	if len(s.tgs) > 0 {
-		d.Assumptions = append(d.Assumptions,
-			"an absent deregistration_delay.timeout_seconds is 300 s (ELB User Guide: target group attributes, Deregistration delay)",
-			"a task told to stop (SIGTERM) while its target drains must keep serving in-flight requests until the drain ends, so StopTimeout should be >= the deregistration delay")
-	}
-	switch {
-	case len(s.tgs) == 0:
-		d.Summary = fmt.Sprintf("no load balancer to drain; stop timeout %d s", stop)
-	case d.StopOutlivesDrain:
-		d.Summary = fmt.Sprintf("drain %d s, stop %d s: a stopping task outlives its drain", d.DeregistrationDelaySeconds, stop)
-	default:
-		d.Summary = fmt.Sprintf("drain %d s, stop %d s: a stopping task is killed %d s before its drain ends", d.DeregistrationDelaySeconds, stop, d.DeregistrationDelaySeconds-stop)
-	}
-	return d
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

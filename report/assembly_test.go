@@ -155,9 +155,28 @@ func TestJSONFieldNames(t *testing.T) {
 		}
 	}
 	web := r.Environments[1].Workloads[0]
-	for _, k := range []string{"environment", "name", "kind", "stack", "logicalId", "azLoss", "detection", "drain", "scaling", "deploy", "spot", "notes"} {
+	for _, k := range []string{"environment", "name", "kind", "stack", "logicalId", "azLoss", "detection", "drain", "scaling", "deploy", "spot", "evacuation", "notes"} {
 		if _, ok := web[k]; !ok {
 			t.Errorf("workload field %q missing", k)
+		}
+	}
+	for figure, keys := range map[string][]string{
+		"drain": {"deregistrationDelaySeconds", "stopTimeoutSeconds", "plannedStopSeconds", "interruption", "summary", "assumptions"},
+		"deploy": {"strategy", "progressive", "firstExposureSeconds", "firstExposurePercent", "fullTrafficSeconds", "bakeSeconds",
+			"completeSeconds", "rollbackSeconds", "alarmDetectSeconds", "alarms", "summary", "rollbackSummary", "assumptions"},
+		"evacuation": {"loadBalancer", "zonalShift", "autoshift", "outcomeAlarms", "blockedWindows", "blockedDates", "keptTasks", "shiftedZoneTasks", "groups", "summary"},
+	} {
+		m := web[figure].(map[string]any)
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%s field %q missing", figure, k)
+			}
+		}
+	}
+	in := web["drain"].(map[string]any)["interruption"].(map[string]any)
+	for _, k := range []string{"spotProviders", "noticeSeconds", "stopOutlivesDrain", "drainWithinNotice", "safe"} {
+		if _, ok := in[k]; !ok {
+			t.Errorf("drain.interruption field %q missing", k)
 		}
 	}
 	az := web["azLoss"].(map[string]any)

@@ -74,6 +74,7 @@ func (e *Environment) analyzeAutoHeal(ref resRef, r Resource, m meta) Workload {
 	h.Summary = fmt.Sprintf("recovers in ~%s (detect %d + launch %d + boot %d s); a replacement that fails is noticed after %d s (grace %d s); %s; health check %s, %s",
 		duration(h.RecoverySeconds), h.DetectSeconds, h.LaunchSeconds, h.BootSeconds, h.FailedReplacementSeconds, h.GraceSeconds, writer, h.HealthCheckType, azs)
 	w.AutoHeal = h
+	w.Evacuation = e.autoHealEvacuation(ref)
 	return w
 }
 

@@ -161,41 +161,98 @@ func TestDetection(t *testing.T) {
 }
 
 func TestDrain(t *testing.T) {
-	tmpl := func(containers, attrs string) string {
+	// tmpl is a web service behind one target group with the given containers, target group
+	// attributes and capacity provider strategy ("" for the FARGATE launch type).
+	tmpl := func(containers, attrs, strategy string) string {
+		capacity := `"LaunchType": "FARGATE"`
+		if strategy != "" {
+			capacity = `"CapacityProviderStrategy": ` + strategy
+		}
 		return `{"Resources": {` + subnets3 + `,
 			"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": ` + containers + `}},
 			"TG": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {"TargetGroupAttributes": ` + attrs + `}},
 			"Svc": {"Type": "AWS::ECS::Service", "Metadata": {"okiagari": {"kind": "webservice", "name": "web", "peakTasks": 2}},
-				"Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 3,
+				"Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 3, ` + capacity + `,
 					"LoadBalancers": [{"ContainerName": "app", "ContainerPort": 80, "TargetGroupArn": {"Ref": "TG"}}]}}}}`
 	}
+	drain60 := `[{"Key": "deregistration_delay.timeout_seconds", "Value": "60"}]`
+	spot := `[{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`
 	cases := []struct {
-		name, containers, attrs string
-		drain, stop             int
-		outlives                bool
-		summary                 string
+		name, containers, attrs, strategy string
+		drain, stop, planned              int
+		spot                              []string // nil: no interruption figure
+		outlives, within                  bool
+		summary                           string
 	}{
-		{"stop timeout shorter than the drain", `[{"Name": "app", "StopTimeout": 30}]`, `[{"Key": "deregistration_delay.timeout_seconds", "Value": "60"}]`,
-			60, 30, false, "drain 60 s, stop 30 s: a stopping task is killed 30 s before its drain ends"},
-		{"stop timeout covers the drain", `[{"Name": "app", "StopTimeout": 60}]`, `[{"Key": "deregistration_delay.timeout_seconds", "Value": 60}]`,
-			60, 60, true, "a stopping task outlives its drain"},
-		{"defaults: 30 s stop, 300 s drain", `[{"Name": "app"}]`, `[]`, 300, 30, false, "drain 300 s, stop 30 s"},
-		{"the container behind the load balancer decides, not a sidecar", `[{"Name": "app", "StopTimeout": 120}, {"Name": "xray", "StopTimeout": 2}]`,
-			`[{"Key": "deregistration_delay.timeout_seconds", "Value": "60"}]`, 60, 120, true, "stop 120 s"},
+		{"no Spot: only the planned stop, drain then stop", `[{"Name": "app", "StopTimeout": 30}]`, drain60, "",
+			60, 30, 90, nil, false, false,
+			"planned stop ≤ 90 s (drain 60 s, then SIGTERM and up to 30 s to exit); no Spot in its capacity strategy"},
+		{"Spot, stop timeout covers the drain", `[{"Name": "app", "StopTimeout": 60}]`, `[{"Key": "deregistration_delay.timeout_seconds", "Value": 60}]`, spot,
+			60, 60, 120, []string{"FARGATE_SPOT"}, true, true,
+			"planned stop ≤ 120 s (drain 60 s, then SIGTERM and up to 60 s to exit); Spot interruption: SIGTERM as the 60 s drain starts; the container outlives it (stop 60 s) within the 120 s notice"},
+		{"Spot, stop timeout shorter than the drain", `[{"Name": "app", "StopTimeout": 30}]`, drain60, spot,
+			60, 30, 90, []string{"FARGATE_SPOT"}, false, true,
+			"Spot interruption: SIGTERM as the 60 s drain starts: killed 30 s before it ends"},
+		{"Spot, defaults: 30 s stop, 300 s drain", `[{"Name": "app"}]`, `[]`, spot,
+			300, 30, 330, []string{"FARGATE_SPOT"}, false, false,
+			"Spot interruption: SIGTERM as the 300 s drain starts: killed 270 s before it ends, and it outlasts the 120 s notice"},
+		{"the container behind the load balancer decides, not a sidecar", `[{"Name": "app", "StopTimeout": 120}, {"Name": "xray", "StopTimeout": 2}]`, drain60, "",
+			60, 120, 180, nil, false, false, "planned stop ≤ 180 s (drain 60 s, then SIGTERM and up to 120 s to exit)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := one(t, envOf(t, "prod", "Services", tmpl(c.containers, c.attrs)), "web").Drain
-			if d.DeregistrationDelaySeconds != c.drain || d.StopTimeoutSeconds != c.stop || d.StopOutlivesDrain != c.outlives {
-				t.Errorf("drain %d stop %d outlives %v; want %d %d %v", d.DeregistrationDelaySeconds, d.StopTimeoutSeconds, d.StopOutlivesDrain, c.drain, c.stop, c.outlives)
+			d := one(t, envOf(t, "prod", "Services", tmpl(c.containers, c.attrs, c.strategy)), "web").Drain
+			if d.DeregistrationDelaySeconds != c.drain || d.StopTimeoutSeconds != c.stop || d.PlannedStopSeconds != c.planned {
+				t.Errorf("drain %d stop %d planned %d; want %d %d %d", d.DeregistrationDelaySeconds, d.StopTimeoutSeconds, d.PlannedStopSeconds, c.drain, c.stop, c.planned)
+			}
+			switch in := d.Interruption; {
+			case c.spot == nil && in != nil:
+				t.Errorf("interruption %+v without Spot in the strategy", in)
+			case c.spot != nil && in == nil:
+				t.Errorf("no interruption figure with Spot %v", c.spot)
+			case in != nil && (!reflect.DeepEqual(in.SpotProviders, c.spot) || in.StopOutlivesDrain != c.outlives || in.DrainWithinNotice != c.within ||
+				in.Safe != (c.outlives && c.within) || in.NoticeSeconds != 120):
+				t.Errorf("interruption %+v; want Spot %v outlives %v within %v", in, c.spot, c.outlives, c.within)
 			}
 			containsAll(t, d.Summary, c.summary)
 		})
 	}
 	t.Run("no load balancer: nothing to drain", func(t *testing.T) {
 		d := one(t, envOf(t, "prod", "Services", webTemplate("", `"DesiredCount": 3`, "")), "web").Drain
-		if d.DeregistrationDelaySeconds != 0 || !d.StopOutlivesDrain || d.StopTimeoutSeconds != 30 {
+		if d.DeregistrationDelaySeconds != 0 || d.StopTimeoutSeconds != 30 || d.PlannedStopSeconds != 30 || d.Interruption != nil {
 			t.Errorf("%+v", d)
+		}
+		containsAll(t, d.Summary, "no load balancer to drain: a planned stop sends SIGTERM, then SIGKILL after 30 s")
+	})
+	t.Run("an EC2 capacity provider whose group runs Spot", func(t *testing.T) {
+		svc := `{"Resources": {` + subnets3 + `,
+			"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Name": "app", "StopTimeout": 60}]}},
+			"TG": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {"TargetGroupAttributes": ` + drain60 + `}},
+			"Svc": {"Type": "AWS::ECS::Service", "Metadata": {"okiagari": {"kind": "webservice", "name": "web", "peakTasks": 2}},
+				"Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 3,
+					"CapacityProviderStrategy": [{"CapacityProvider": {"Fn::ImportValue": "prod-Platform:Cp"}, "Weight": 1}],
+					"LoadBalancers": [{"ContainerName": "app", "TargetGroupArn": {"Ref": "TG"}}]}}}}`
+		for _, c := range []struct {
+			name, asg string
+			spot      bool
+		}{
+			{"mixed instances with Spot above the base", `"MinSize": 2, "MaxSize": 6, "MixedInstancesPolicy": {"InstancesDistribution": {"OnDemandBaseCapacity": 2, "OnDemandPercentageAboveBaseCapacity": 0}}`, true},
+			{"mixed instances, all On-Demand", `"MinSize": 2, "MaxSize": 6, "MixedInstancesPolicy": {"InstancesDistribution": {"OnDemandBaseCapacity": 1, "OnDemandPercentageAboveBaseCapacity": 100}}`, false},
+			{"a base that covers MaxSize", `"MinSize": 2, "MaxSize": 2, "MixedInstancesPolicy": {"InstancesDistribution": {"OnDemandBaseCapacity": 2, "OnDemandPercentageAboveBaseCapacity": 0}}`, false},
+			{"a Spot launch template", `"MinSize": 2, "MaxSize": 4, "LaunchTemplate": {"LaunchTemplateId": {"Ref": "LT"}}`, true},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				d := one(t, envOf(t, "prod", "Platform", platform(c.asg), "Services", svc), "web").Drain
+				if got := d.Interruption != nil; got != c.spot {
+					t.Fatalf("interruption %+v, want Spot %v", d.Interruption, c.spot)
+				}
+				if c.spot {
+					if !reflect.DeepEqual(d.Interruption.SpotProviders, []string{"prod/Platform/Cp"}) || !d.Interruption.Safe {
+						t.Errorf("%+v", d.Interruption)
+					}
+					containsAll(t, strings.Join(d.Assumptions, "\n"), "EC2 Spot interruption sets the container instance to DRAINING")
+				}
+			})
 		}
 	})
 }
@@ -321,25 +378,29 @@ func TestDeploy(t *testing.T) {
 						"DeploymentCircuitBreaker": {"Enable": true, "Rollback": true},
 						"Alarms": {"Enable": true, "Rollback": false, "AlarmNames": ["prod-web-5xx"]}}}}}}`
 		d := one(t, envOf(t, "prod", "Services", tmpl), "web").Deploy
-		if d.WaveSeconds != 60+30+45 || d.EstimatedSeconds != 2*135 {
-			t.Errorf("wave %d estimated %d; want 135, 270", d.WaveSeconds, d.EstimatedSeconds)
+		// A wave: start 60 + healthy 10 × 3 + drain 45, then up to the default stop timeout 30.
+		// Bake absent: ECS's 180 minutes for a rolling deployment.
+		if d.WaveSeconds != 60+30+45+30 || d.BakeSeconds != 180*60 || d.CompleteSeconds != 2*165+180*60 {
+			t.Errorf("wave %d bake %d complete %d; want 165, 10800, 11130", d.WaveSeconds, d.BakeSeconds, d.CompleteSeconds)
 		}
 		if !d.CircuitBreaker || !d.CircuitBreakerRollback || !d.AlarmsEnabled || d.AlarmRollback || !reflect.DeepEqual(d.AlarmNames, []string{"prod-web-5xx"}) {
 			t.Errorf("%+v", d)
 		}
-		containsAll(t, d.Summary, "2 waves × 135 s (start 60 + healthy 30 + drain 45) ≈ 270 s (4.5 min)", "circuit breaker with rollback", "deployment alarms without rollback")
+		containsAll(t, d.Summary, "2 waves of ≤ 2 min 45 s (start 60 + healthy 30 + drain 45 + stop ≤ 30 s)", "bake 180 min", "done ≤ 185 min 30 s")
+		containsAll(t, d.RollbackSummary, "deployment alarms without rollback", "circuit breaker with rollback")
+		containsAll(t, strings.Join(d.Assumptions, "\n"), "BakeTimeInMinutes absent: 180 minutes", "deployment alarm prod-web-5xx is not defined in the templates")
 	})
 	t.Run("no load balancer: healthy after the first container health check", func(t *testing.T) {
 		tmpl := `{"Resources": {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Name": "app", "HealthCheck": {"Command": ["CMD", "true"], "Interval": 15}}]}},
 			"Svc": {"Type": "AWS::ECS::Service", "Metadata": {"okiagari": {"kind": "worker", "name": "jobs"}}, "Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 2}}}}`
 		d := one(t, envOf(t, "prod", "Services", tmpl), "jobs").Deploy
-		if d.WaveSeconds != 75 || d.DrainSeconds != 0 || d.CircuitBreaker {
+		if d.WaveSeconds != 60+15+30 || d.DrainSeconds != 0 || d.CircuitBreaker {
 			t.Errorf("%+v", d)
 		}
 	})
 	t.Run("CodeDeploy controller is not estimated", func(t *testing.T) {
 		d := one(t, envOf(t, "prod", "Services", webTemplate("", `"DesiredCount": 6, "DeploymentController": {"Type": "CODE_DEPLOY"}`, "")), "web").Deploy
-		if d.Waves != 0 || d.EstimatedSeconds != 0 {
+		if d.Waves != 0 || d.CompleteSeconds != 0 {
 			t.Errorf("%+v", d)
 		}
 		containsAll(t, d.Summary, "CODE_DEPLOY")

@@ -32,7 +32,7 @@ type Finding struct {
 	Severity    Severity `json:"severity"`
 	Environment string   `json:"environment"`
 	Workload    string   `json:"workload"`
-	// Rule is "azLoss", "stopBeforeDrain" or "oneWriter".
+	// Rule is "azLoss", "spotInterruption", "progressiveDeploy", "autoshift" or "oneWriter".
 	Rule string `json:"rule"`
 	// Message names the environment and workload, the figure and the fix.
 	Message string `json:"message"`
@@ -52,10 +52,17 @@ func HasErrors(findings []Finding) bool {
 
 // Gate checks the workloads of one environment:
 //   - a web service must keep MinPeakAfterAZLossPercent of its peak after losing an AZ;
-//   - a web service's stop timeout must not be shorter than its deregistration delay.
+//   - a web service with Spot in its capacity strategy must survive an interruption, which sends
+//     SIGTERM as the drain starts: stop timeout >= deregistration delay <= the 120 s notice;
 //
-// Both are errors when production is true and warnings otherwise. An auto-heal group that can
-// run more than one instance is always a warning (its construct already refuses it).
+// both are errors when production is true and warnings otherwise. In production only:
+//   - a web service with a load balancer deploys with a progressive strategy (CANARY, LINEAR,
+//     BLUE_GREEN), unless its metadata records a rollingReason;
+//   - a web service's internet-facing load balancer has zonal autoshift ENABLED (and zonal shift
+//     on), unless its metadata records an autoshiftOptOutReason.
+//
+// An auto-heal group that can run more than one instance is always a warning (its construct
+// already refuses it).
 func Gate(workloads []Workload, production bool, th Thresholds) []Finding {
 	sev := Warning
 	if production {
@@ -78,8 +85,19 @@ func Gate(workloads []Workload, production bool, th Thresholds) []Finding {
 					add(w, sev, "azLoss", "%s", azLossMessage(w, a, need, th.MinPeakAfterAZLossPercent))
 				}
 			}
-			if d := w.Drain; d != nil && d.DeregistrationDelaySeconds > 0 && !d.StopOutlivesDrain {
-				add(w, sev, "stopBeforeDrain", "%s", drainMessage(d))
+			if d := w.Drain; d != nil && d.DeregistrationDelaySeconds > 0 && d.Interruption != nil && !d.Interruption.Safe {
+				add(w, sev, "spotInterruption", "%s", spotMessage(d))
+			}
+			if !production {
+				continue
+			}
+			if d := w.Deploy; d != nil && w.Detection != nil && len(w.Detection.LoadBalancer) > 0 && d.Controller == "ECS" && !d.Progressive && d.RollingReason == "" {
+				add(w, Error, "progressiveDeploy", "deploys %s in production, so a regression reaches a whole wave of tasks with no small first exposure and no listener-rule rollback; "+
+					"set services.web[].deployment.strategy to canary, linear or blueGreen (DeploymentConfiguration.Strategy CANARY, LINEAR or BLUE_GREEN), "+
+					"or record why it must roll with services.web[].deployment.rollingReason", d.Strategy)
+			}
+			if ev := w.Evacuation; ev != nil && ev.LoadBalancer != "" && ev.InternetFacing && ev.OptOutReason == "" && (ev.Autoshift != "ENABLED" || !ev.ZonalShift) {
+				add(w, Error, "autoshift", "%s", autoshiftMessage(ev))
 			}
 		case KindAutoHeal:
 			if h := w.AutoHeal; h != nil && !h.OneWriter {
@@ -117,13 +135,42 @@ func azLossMessage(w Workload, a *AZLoss, need, pct int) string {
 	return msg + "; " + strings.Join(fixes, " or ")
 }
 
-func drainMessage(d *Drain) string {
-	msg := fmt.Sprintf("stop timeout %d s is shorter than its deregistration delay %d s, so a task stopped while it drains is killed before its in-flight requests finish; ",
-		d.StopTimeoutSeconds, d.DeregistrationDelaySeconds)
-	if d.DeregistrationDelaySeconds <= fargateMaxStopTimeout {
-		return msg + fmt.Sprintf("raise the container's StopTimeout to %d s or lower the deregistration delay to %d s",
-			d.DeregistrationDelaySeconds, d.StopTimeoutSeconds)
+// spotMessage explains why a Spot interruption cuts the drain short, and the fix.
+func spotMessage(d *Drain) string {
+	in := d.Interruption
+	var why []string
+	if !in.StopOutlivesDrain {
+		why = append(why, fmt.Sprintf("its stop timeout %d s is shorter than the deregistration delay %d s, so the task is killed %d s before its in-flight requests drain",
+			d.StopTimeoutSeconds, d.DeregistrationDelaySeconds, d.DeregistrationDelaySeconds-d.StopTimeoutSeconds))
 	}
-	return msg + fmt.Sprintf("lower the deregistration delay to %d s, or to at most %d s (Fargate's StopTimeout limit) with StopTimeout raised to match",
-		d.StopTimeoutSeconds, fargateMaxStopTimeout)
+	if !in.DrainWithinNotice {
+		why = append(why, fmt.Sprintf("the deregistration delay %d s outlasts the %d s notice", d.DeregistrationDelaySeconds, in.NoticeSeconds))
+	}
+	msg := fmt.Sprintf("runs on Spot (%s), where an interruption sends SIGTERM as the drain starts and ends the task %d s later: %s; ",
+		strings.Join(in.SpotProviders, ", "), in.NoticeSeconds, strings.Join(why, ", and "))
+	var fix string
+	switch {
+	case in.DrainWithinNotice:
+		fix = fmt.Sprintf("raise the container's StopTimeout to %d s or lower the deregistration delay to %d s", d.DeregistrationDelaySeconds, d.StopTimeoutSeconds)
+	case d.StopTimeoutSeconds < in.NoticeSeconds:
+		fix = fmt.Sprintf("lower the deregistration delay to %d s, or to at most %d s with StopTimeout raised to match", d.StopTimeoutSeconds, in.NoticeSeconds)
+	default:
+		fix = fmt.Sprintf("lower the deregistration delay to at most %d s", in.NoticeSeconds)
+	}
+	return msg + fix + ", or take Spot out of its capacity strategy"
+}
+
+// autoshiftMessage says what zone evacuation the load balancer lacks, and the fix.
+func autoshiftMessage(ev *Evacuation) string {
+	lb := shortName(ev.LoadBalancer)
+	missing := fmt.Sprintf("its internet-facing load balancer %s has no zonal autoshift ENABLED", lb)
+	switch {
+	case !ev.ZonalShift && ev.Autoshift == "ENABLED":
+		missing = fmt.Sprintf("its internet-facing load balancer %s has autoshift ENABLED but not the attribute zonal_shift.config.enabled, so ARC cannot shift it", lb)
+	case ev.Autoshift != "":
+		missing = fmt.Sprintf("its internet-facing load balancer %s has zonal autoshift %s", lb, ev.Autoshift)
+	}
+	return missing + ", so an impaired zone keeps its traffic until someone shifts it away by hand, and no practice run ever tests the zones' spare capacity; " +
+		"set zonalShift.autoshift to true (an AWS::ARCZonalShift::ZonalAutoshiftConfiguration ENABLED with practice runs, and zonal_shift.config.enabled on the load balancer), " +
+		"or record why with zonalShift.optOutReason"
 }

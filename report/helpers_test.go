@@ -75,3 +75,75 @@ func containsAll(t *testing.T, got string, wants ...string) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// albOpts shapes albWeb's web service; zero values give an internet-facing ALB with zonal
+// shift on and no autoshift configuration, FARGATE, drain 30 s, stop 60 s and ECS's default
+// deployment (rolling).
+type albOpts struct {
+	meta       string // more okiagari metadata fields: `, "rollingReason": "..."`
+	deploy     string // DeploymentConfiguration
+	strategy   string // CapacityProviderStrategy
+	drain      int
+	stop       int
+	scheme     string // load balancer Scheme
+	zonalShift string // zonal_shift.config.enabled
+	autoshift  string // a ZonalAutoshiftConfiguration with this status; "" for none
+	practice   string // its PracticeRunConfiguration
+	extra      string // more resources
+}
+
+// albWeb is a Services template: a web service "web" (peak 6, floor 9 over three AZs) behind an
+// Application Load Balancer, whose HTTPS listener forwards to the primary target group and
+// whose production rule weighs it against the alternate one, as the webservice construct
+// writes them. Target groups: interval 10 s × healthy threshold 2 (a new task is healthy after
+// 20 s).
+func albWeb(o albOpts) string {
+	if o.drain == 0 {
+		o.drain = 30
+	}
+	if o.stop == 0 {
+		o.stop = 60
+	}
+	if o.strategy == "" {
+		o.strategy = `[{"CapacityProvider": "FARGATE", "Weight": 1}]`
+	}
+	if o.deploy == "" {
+		o.deploy = `{}`
+	}
+	if o.scheme == "" {
+		o.scheme = "internet-facing"
+	}
+	if o.zonalShift == "" {
+		o.zonalShift = "true"
+	}
+	tg := `{"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {"HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 2,
+		"TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "` + itoa(o.drain) + `"}]}}`
+	autoshift := ""
+	if o.autoshift != "" {
+		if o.practice == "" {
+			o.practice = `{"OutcomeAlarms": [{"AlarmIdentifier": {"Fn::GetAtt": ["Healthy", "Arn"]}, "Type": "CLOUDWATCH"}]}`
+		}
+		autoshift = `, "Autoshift": {"Type": "AWS::ARCZonalShift::ZonalAutoshiftConfiguration", "Properties": {"ResourceIdentifier": {"Ref": "ALB"},
+			"ZonalAutoshiftStatus": "` + o.autoshift + `", "PracticeRunConfiguration": ` + o.practice + `}}`
+	}
+	if o.extra != "" {
+		o.extra = ", " + o.extra
+	}
+	return `{"Resources": {` + subnets3 + `,
+		"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Name": "app", "StopTimeout": ` + itoa(o.stop) + `}]}},
+		"TG": ` + tg + `, "AltTG": ` + tg + `,
+		"ALB": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Scheme": "` + o.scheme + `", "Subnets": ` + refs3 + `,
+			"LoadBalancerAttributes": [{"Key": "zonal_shift.config.enabled", "Value": "` + o.zonalShift + `"}]}},
+		"Listener": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"LoadBalancerArn": {"Ref": "ALB"}, "Port": 443,
+			"DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TG"}}]}},
+		"Rule": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": {"Ref": "Listener"}, "Priority": 1,
+			"Actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": {"Ref": "TG"}, "Weight": 100}, {"TargetGroupArn": {"Ref": "AltTG"}, "Weight": 0}]}}]}},
+		"Healthy": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 60, "EvaluationPeriods": 2, "DatapointsToAlarm": 2}},
+		"Svc": {"Type": "AWS::ECS::Service", "Metadata": {"okiagari": {"kind": "webservice", "name": "web", "peakTasks": 6` + o.meta + `}},
+			"Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 9, "CapacityProviderStrategy": ` + o.strategy + `,
+				"DeploymentConfiguration": ` + o.deploy + `,
+				"NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": ` + refs3 + `}},
+				"LoadBalancers": [{"ContainerName": "app", "ContainerPort": 8080, "TargetGroupArn": {"Ref": "TG"},
+					"AdvancedConfiguration": {"AlternateTargetGroupArn": {"Ref": "AltTG"}, "ProductionListenerRule": {"Ref": "Rule"}}}]}}` +
+		autoshift + o.extra + `}}`
+}

@@ -227,9 +227,16 @@ func writeFigures(b *strings.Builder, er EnvironmentReport) {
 		}
 		if w.Deploy != nil {
 			line("deploy", w.Deploy.Summary)
+			line("rollback", strings.TrimPrefix(w.Deploy.RollbackSummary, "rollback: "))
+			if w.Deploy.RollingReason != "" {
+				line("rolls because", w.Deploy.RollingReason)
+			}
 		}
 		if w.AutoHeal != nil {
 			line("auto-heal", w.AutoHeal.Summary)
+		}
+		if w.Evacuation != nil {
+			line("evacuation", w.Evacuation.Summary)
 		}
 		for _, n := range w.Notes {
 			line("note", n)

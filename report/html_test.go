@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +63,44 @@ func TestParsePageRejectsFetchesAndBrokenMarkup(t *testing.T) {
 		if _, err := ParsePage([]byte(doc)); err == nil {
 			t.Errorf("%s: ParsePage accepted %s", name, doc)
 		}
+	}
+}
+
+// TestHTMLFigures: each workload's figures are listed on the page as the JSON says them, the
+// stop sequences, the deploy timeline, its rollback and the zone evacuation included.
+func TestHTMLFigures(t *testing.T) {
+	a, err := Load("testdata/assembly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Build(a, TemplateSettings(a))
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, a, r, nil, CostAssumptions{}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	n := 0
+	for _, e := range r.Environments {
+		for _, w := range e.Workloads {
+			lines := map[string]string{}
+			if w.Drain != nil {
+				lines["drain/stop"] = w.Drain.Summary
+			}
+			if d := w.Deploy; d != nil && d.RollbackSummary != "" {
+				lines["deploy"], lines["rollback"] = d.Summary, strings.TrimPrefix(d.RollbackSummary, "rollback: ")
+			}
+			if w.Evacuation != nil {
+				lines["evacuation"] = w.Evacuation.Summary
+			}
+			for label, text := range lines {
+				n++
+				if !strings.Contains(page, "<dt>"+label+"</dt><dd>"+esc(text)+"</dd>") {
+					t.Errorf("%s: the page does not list %s %q", w.ID(), label, text)
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d figure lines checked", n)
 	}
 }

@@ -114,6 +114,12 @@ func WriteText(w io.Writer, r *Report, assumptions bool) error {
 			}
 			if d := wl.Deploy; d != nil {
 				line("deploy", d.Summary)
+				if d.RollbackSummary != "" {
+					line("", "  "+d.RollbackSummary)
+				}
+				if d.RollingReason != "" {
+					line("", "  rolls in production because: "+d.RollingReason)
+				}
 				as = append(as, d.Assumptions...)
 			}
 			if s := wl.Spot; s != nil {
@@ -124,6 +130,10 @@ func WriteText(w io.Writer, r *Report, assumptions bool) error {
 				line("auto-heal", h.Summary)
 				line("on deploy", h.DeployRestart)
 				as = append(as, h.Assumptions...)
+			}
+			if ev := wl.Evacuation; ev != nil {
+				line("evacuation", ev.Summary)
+				as = append(as, ev.Assumptions...)
 			}
 			for _, n := range wl.Notes {
 				line("note", n)

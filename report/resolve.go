@@ -193,6 +193,8 @@ func (e *Environment) strDepth(st *Stack, expr any, depth int) (string, bool) {
 				return st.Region, st.Region != ""
 			case "AWS::AccountId":
 				return st.Account, st.Account != ""
+			case "AWS::Partition":
+				return partition(st.Region), st.Region != ""
 			}
 			if p, ok := st.Template.Parameters[name]; ok && !strings.HasPrefix(p.Type, "AWS::SSM::") {
 				return e.strDepth(st, p.Default, depth+1)
@@ -228,6 +230,17 @@ func (e *Environment) strDepth(st *Stack, expr any, depth int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// partition is the ARN partition of a region: aws-cn for China, aws-us-gov for GovCloud, else aws.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
 
 // num resolves expr to a number: a JSON number, a numeric string (CloudFormation writes many

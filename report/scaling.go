@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -196,6 +195,34 @@ func (e *Environment) stepDirection(st *Stack, c map[string]any) string {
 	return "both"
 }
 
+// alarm reads how fast a CloudWatch alarm of the templates fires: Period × DatapointsToAlarm
+// (EvaluationPeriods when absent); a metric-math alarm takes the shortest period of its metrics.
+func (e *Environment) alarm(ref resRef) Alarm {
+	st, p := ref.stack, ref.resource().Properties
+	a := Alarm{LogicalID: ref.String()}
+	a.Name, _ = e.str(st, p["AlarmName"])
+	a.PeriodSeconds, _ = e.intOr(st, p["Period"], 0)
+	if a.PeriodSeconds == 0 { // metric math: the shortest period of its metrics
+		for _, m := range e.list(st, p["Metrics"]) {
+			mo := obj(m.x)
+			per, ok := e.intOr(m.st, obj(mo["MetricStat"])["Period"], 0)
+			if !ok {
+				per, ok = e.intOr(m.st, mo["Period"], 0)
+			}
+			if ok && per > 0 && (a.PeriodSeconds == 0 || per < a.PeriodSeconds) {
+				a.PeriodSeconds = per
+			}
+		}
+	}
+	if a.PeriodSeconds == 0 {
+		a.PeriodSeconds = defaultAlarmPeriod
+	}
+	a.EvaluationPeriods, _ = e.intOr(st, p["EvaluationPeriods"], 1)
+	a.DatapointsToAlarm, _ = e.intOr(st, p["DatapointsToAlarm"], a.EvaluationPeriods)
+	a.ReactionSeconds = a.PeriodSeconds * a.DatapointsToAlarm
+	return a
+}
+
 // alarmsInvoking finds the CloudWatch alarms whose AlarmActions refer to the policy.
 func (e *Environment) alarmsInvoking(policy resRef) []Alarm {
 	out := []Alarm{}
@@ -212,120 +239,11 @@ func (e *Environment) alarmsInvoking(policy resRef) []Alarm {
 			if !hit {
 				continue
 			}
-			a := Alarm{LogicalID: resRef{stack: st, id: id}.String()}
-			p := r.Properties
-			a.PeriodSeconds, _ = e.intOr(st, p["Period"], 0)
-			if a.PeriodSeconds == 0 { // metric math: the shortest period of its metrics
-				for _, m := range e.list(st, p["Metrics"]) {
-					mo := obj(m.x)
-					per, ok := e.intOr(m.st, obj(mo["MetricStat"])["Period"], 0)
-					if !ok {
-						per, ok = e.intOr(m.st, mo["Period"], 0)
-					}
-					if ok && per > 0 && (a.PeriodSeconds == 0 || per < a.PeriodSeconds) {
-						a.PeriodSeconds = per
-					}
-				}
-			}
-			if a.PeriodSeconds == 0 {
-				a.PeriodSeconds = defaultAlarmPeriod
-			}
-			a.EvaluationPeriods, _ = e.intOr(st, p["EvaluationPeriods"], 1)
-			a.DatapointsToAlarm, _ = e.intOr(st, p["DatapointsToAlarm"], a.EvaluationPeriods)
-			a.ReactionSeconds = a.PeriodSeconds * a.DatapointsToAlarm
+			a := e.alarm(resRef{stack: st, id: id})
 			out = append(out, a)
 		}
 	}
 	return out
-}
-
-// deploy computes the waves and duration of a rolling deploy.
-func (s *service) deploy() *Deploy {
-	e, st := s.e, s.ref.stack
-	dc := obj(s.props["DeploymentConfiguration"])
-	d := &Deploy{Controller: "ECS", DesiredCount: s.desired, AlarmNames: []string{}}
-	if c, ok := e.str(st, obj(s.props["DeploymentController"])["Type"]); ok {
-		d.Controller = c
-	}
-	var ok bool
-	d.MinimumHealthyPercent, ok = e.intOr(st, dc["MinimumHealthyPercent"], defaultMinHealthyPercent)
-	if !ok {
-		d.Assumptions = append(d.Assumptions, "MinimumHealthyPercent absent: 100 %, the ECS default for a replica service")
-	}
-	d.MaximumPercent, ok = e.intOr(st, dc["MaximumPercent"], defaultMaxPercent)
-	if !ok {
-		d.Assumptions = append(d.Assumptions, "MaximumPercent absent: 200 %, the ECS default for a replica service")
-	}
-	cb := obj(dc["DeploymentCircuitBreaker"])
-	d.CircuitBreaker = e.boolOr(st, cb["Enable"], false)
-	d.CircuitBreakerRollback = d.CircuitBreaker && e.boolOr(st, cb["Rollback"], false)
-	al := obj(dc["Alarms"])
-	d.AlarmsEnabled = e.boolOr(st, al["Enable"], false)
-	d.AlarmRollback = d.AlarmsEnabled && e.boolOr(st, al["Rollback"], false)
-	for _, n := range e.list(st, al["AlarmNames"]) {
-		if name, ok := e.str(n.st, n.x); ok {
-			d.AlarmNames = append(d.AlarmNames, name)
-		} else if r, ok := e.ref(n.st, n.x); ok {
-			d.AlarmNames = append(d.AlarmNames, r.String())
-		}
-	}
-
-	n := d.DesiredCount
-	maxTasks := int(math.Floor(float64(n*d.MaximumPercent) / 100))
-	minTasks := int(math.Ceil(float64(n*d.MinimumHealthyPercent) / 100))
-	d.ExtraTasks = max(maxTasks-n, 0)
-	d.StoppableTasks = max(n-minTasks, 0)
-	if batch := d.ExtraTasks + d.StoppableTasks; batch > 0 && n > 0 {
-		d.Waves = ceilDiv(n, batch)
-	}
-	d.TaskStartSeconds = estimatedTaskStart
-	for _, h := range s.tgs {
-		d.HealthySeconds = max(d.HealthySeconds, h.HealthySeconds)
-		d.DrainSeconds = max(d.DrainSeconds, h.DeregistrationDelaySeconds)
-	}
-	if len(s.tgs) == 0 {
-		for _, c := range s.containers {
-			if c.HasHealthCheck {
-				d.HealthySeconds = max(d.HealthySeconds, c.IntervalSeconds)
-			}
-		}
-	}
-	d.WaveSeconds = d.TaskStartSeconds + d.HealthySeconds + d.DrainSeconds
-	d.EstimatedSeconds = d.Waves * d.WaveSeconds
-	d.Assumptions = append(d.Assumptions,
-		"ECS rounds MaximumPercent down and MinimumHealthyPercent up to whole tasks; one wave replaces extra + stoppable tasks (ECS Developer Guide: Deploy Amazon ECS services by replacing tasks)",
-		fmt.Sprintf("a new task takes about %d s to pull its image and start (an estimate; measure yours)", estimatedTaskStart),
-		"a new task is healthy after interval × healthy threshold of its target group (without a load balancer, after the first container health check interval); the health check grace period only delays how soon a failing new task is noticed",
-		"each wave waits for the replaced tasks to drain (the deregistration delay); old tasks exit promptly on SIGTERM, otherwise add up to their stop timeout")
-	rollback := "circuit breaker off"
-	switch {
-	case d.CircuitBreakerRollback:
-		rollback = "circuit breaker with rollback"
-	case d.CircuitBreaker:
-		rollback = "circuit breaker without rollback"
-	}
-	alarms := "alarm rollback off"
-	switch {
-	case d.AlarmRollback:
-		alarms = fmt.Sprintf("alarm rollback on (%d alarm%s)", len(d.AlarmNames), plural(len(d.AlarmNames)))
-	case d.AlarmsEnabled:
-		alarms = "deployment alarms without rollback"
-	}
-	switch {
-	case d.Controller != "ECS":
-		d.Summary = fmt.Sprintf("deployment controller %s: not a rolling ECS deploy, not estimated", d.Controller)
-		d.Waves, d.WaveSeconds, d.EstimatedSeconds = 0, 0, 0
-	case n == 0:
-		d.Summary = "desired count 0: nothing to replace"
-	case d.Waves == 0:
-		d.Summary = fmt.Sprintf("min %d %% / max %d %% of %d tasks allow neither an extra nor a stopped task: the deploy cannot progress; %s; %s",
-			d.MinimumHealthyPercent, d.MaximumPercent, n, rollback, alarms)
-	default:
-		d.Summary = fmt.Sprintf("min %d %% / max %d %% of %d tasks: %d wave%s × %d s (start %d + healthy %d + drain %d) ≈ %s; %s; %s",
-			d.MinimumHealthyPercent, d.MaximumPercent, n, d.Waves, plural(d.Waves), d.WaveSeconds,
-			d.TaskStartSeconds, d.HealthySeconds, d.DrainSeconds, duration(d.EstimatedSeconds), rollback, alarms)
-	}
-	return d
 }
 
 func duration(sec int) string {

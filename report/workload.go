@@ -27,14 +27,15 @@ type Workload struct {
 	// StaticStability is the okiagari metadata's staticStability flag, if recorded.
 	StaticStability *bool `json:"staticStability,omitempty"`
 
-	AZLoss         *AZLoss    `json:"azLoss,omitempty"`
-	CapacityAZLoss *AZLoss    `json:"capacityAzLoss,omitempty"`
-	Detection      *Detection `json:"detection,omitempty"`
-	Drain          *Drain     `json:"drain,omitempty"`
-	Scaling        *Scaling   `json:"scaling,omitempty"`
-	Deploy         *Deploy    `json:"deploy,omitempty"`
-	Spot           *Spot      `json:"spot,omitempty"`
-	AutoHeal       *AutoHeal  `json:"autoHeal,omitempty"`
+	AZLoss         *AZLoss     `json:"azLoss,omitempty"`
+	CapacityAZLoss *AZLoss     `json:"capacityAzLoss,omitempty"`
+	Detection      *Detection  `json:"detection,omitempty"`
+	Drain          *Drain      `json:"drain,omitempty"`
+	Scaling        *Scaling    `json:"scaling,omitempty"`
+	Deploy         *Deploy     `json:"deploy,omitempty"`
+	Spot           *Spot       `json:"spot,omitempty"`
+	Evacuation     *Evacuation `json:"evacuation,omitempty"`
+	AutoHeal       *AutoHeal   `json:"autoHeal,omitempty"`
 
 	// Notes are assumptions that concern the whole workload (a missing peak, an unresolved
 	// reference).
@@ -122,25 +123,54 @@ type Detection struct {
 	Assumptions []string          `json:"assumptions"`
 }
 
-// Drain compares the load balancer's drain with the time a stopping task is given.
+// Drain is how a task of the service stops, in the two sequences ECS has. A planned stop (a
+// deployment, scale-in) first deregisters the target and waits for the load balancer's drain,
+// then sends SIGTERM, then SIGKILL after the stop timeout. A Spot interruption sends SIGTERM as
+// the drain starts, and the task ends with the two-minute notice.
 type Drain struct {
-	// DeregistrationDelaySeconds is the longest drain of the service's target groups; 0 without
-	// a load balancer.
+	// DeregistrationDelaySeconds is the longest drain of the service's target groups (the
+	// alternate one of a progressive deployment included); 0 without a load balancer.
 	DeregistrationDelaySeconds int    `json:"deregistrationDelaySeconds"`
 	TargetGroup                string `json:"targetGroup,omitempty"`
 	// StopTimeoutSeconds is the StopTimeout of the container that takes the traffic (the one
 	// named in LoadBalancers; without a load balancer, the longest of the essential ones).
 	StopTimeoutSeconds int    `json:"stopTimeoutSeconds"`
 	StopContainer      string `json:"stopContainer"`
-	// StopOutlivesDrain is StopTimeoutSeconds >= DeregistrationDelaySeconds.
-	StopOutlivesDrain bool     `json:"stopOutlivesDrain"`
-	Summary           string   `json:"summary"`
-	Assumptions       []string `json:"assumptions"`
+	// PlannedStopSeconds = DeregistrationDelaySeconds + StopTimeoutSeconds: the worst case from
+	// the start of a planned stop to the task's end (drain, then SIGTERM, then SIGKILL).
+	PlannedStopSeconds int `json:"plannedStopSeconds"`
+	// Interruption is the Spot interruption sequence; nil when no Spot capacity is in the
+	// service's capacity strategy.
+	Interruption *Interruption `json:"interruption,omitempty"`
+	Summary      string        `json:"summary"`
+	Assumptions  []string      `json:"assumptions"`
 }
 
-// Alarm is a CloudWatch alarm that invokes a step scaling policy.
+// Interruption is what a Spot interruption leaves a task of the service: SIGTERM as its target
+// starts to drain, and the end of the task NoticeSeconds later.
+type Interruption struct {
+	// SpotProviders are the providers of the strategy that run on Spot: FARGATE_SPOT, or an EC2
+	// capacity provider whose Auto Scaling group runs Spot instances.
+	SpotProviders []string `json:"spotProviders"`
+	// NoticeSeconds is the Spot interruption notice: 120.
+	NoticeSeconds int `json:"noticeSeconds"`
+	// StopOutlivesDrain is StopTimeoutSeconds >= DeregistrationDelaySeconds: the container, told
+	// to stop as the drain starts, still answers in-flight requests when the drain ends.
+	StopOutlivesDrain bool `json:"stopOutlivesDrain"`
+	// DrainWithinNotice is DeregistrationDelaySeconds <= NoticeSeconds.
+	DrainWithinNotice bool `json:"drainWithinNotice"`
+	// Safe is StopOutlivesDrain and DrainWithinNotice.
+	Safe bool `json:"safe"`
+}
+
+// Alarm is a CloudWatch alarm: one that invokes a step scaling policy, or a deployment alarm.
 type Alarm struct {
-	LogicalID         string `json:"logicalId"`
+	// LogicalID is "<stack>/<logical ID>"; empty for an alarm named in the template but not
+	// defined in it.
+	LogicalID string `json:"logicalId"`
+	// Name is the alarm's AlarmName, when the template spells it out (or names an alarm it does
+	// not define).
+	Name              string `json:"name,omitempty"`
 	PeriodSeconds     int    `json:"periodSeconds"`
 	EvaluationPeriods int    `json:"evaluationPeriods"`
 	DatapointsToAlarm int    `json:"datapointsToAlarm"`
@@ -196,33 +226,138 @@ type Scaling struct {
 	Assumptions            []string `json:"assumptions"`
 }
 
-// Deploy is the shape and estimated duration of a rolling deploy.
+// Deploy is the course of one deployment of the service under its strategy: when production
+// traffic first reaches the new revision, when all of it does, the bake, the worst case to
+// complete, how fast a rollback restores the old revision, and how fast the deployment alarms
+// can see a regression.
 type Deploy struct {
 	// Controller is the deployment controller type (ECS unless the template says otherwise).
-	Controller            string `json:"controller"`
+	Controller string `json:"controller"`
+	// Strategy is DeploymentConfiguration.Strategy: ROLLING (also when absent), CANARY, LINEAR
+	// or BLUE_GREEN.
+	Strategy string `json:"strategy"`
+	// Progressive is true for CANARY, LINEAR and BLUE_GREEN: the new revision starts in full
+	// behind a second target group and ECS shifts production traffic to it.
+	Progressive bool `json:"progressive"`
+	// RollingReason is the okiagari metadata's rollingReason: why a production service deploys
+	// ROLLING.
+	RollingReason         string `json:"rollingReason,omitempty"`
 	DesiredCount          int    `json:"desiredCount"`
 	MinimumHealthyPercent int    `json:"minimumHealthyPercent"`
 	MaximumPercent        int    `json:"maximumPercent"`
-	// ExtraTasks = floor(desired × (max% − 100) / 100): new tasks started above desired.
+	// ExtraTasks = floor(desired × (max% − 100) / 100): new tasks started above desired
+	// (ROLLING).
 	ExtraTasks int `json:"extraTasks"`
-	// StoppableTasks = desired − ceil(desired × min% / 100): old tasks stopped up front.
+	// StoppableTasks = desired − ceil(desired × min% / 100): old tasks stopped up front
+	// (ROLLING).
 	StoppableTasks int `json:"stoppableTasks"`
 	// Waves = ceil(desired / (ExtraTasks + StoppableTasks)); 0 when the deploy cannot progress.
+	// A progressive deployment starts the whole new revision at once: 1.
 	Waves int `json:"waves"`
-	// WaveSeconds = TaskStartSeconds + HealthySeconds + DrainSeconds.
+	// TaskStartSeconds is the estimated start of a new task; HealthySeconds its time to healthy.
 	TaskStartSeconds int `json:"taskStartSeconds"`
 	HealthySeconds   int `json:"healthySeconds"`
-	DrainSeconds     int `json:"drainSeconds"`
-	WaveSeconds      int `json:"waveSeconds"`
-	// EstimatedSeconds = Waves × WaveSeconds.
-	EstimatedSeconds       int      `json:"estimatedSeconds"`
-	CircuitBreaker         bool     `json:"circuitBreaker"`
-	CircuitBreakerRollback bool     `json:"circuitBreakerRollback"`
-	AlarmsEnabled          bool     `json:"alarmsEnabled"`
-	AlarmRollback          bool     `json:"alarmRollback"`
-	AlarmNames             []string `json:"alarmNames"`
-	Summary                string   `json:"summary"`
-	Assumptions            []string `json:"assumptions"`
+	// DrainSeconds, StopSeconds: an old task's planned stop, drain then up to the stop timeout.
+	DrainSeconds int `json:"drainSeconds"`
+	StopSeconds  int `json:"stopSeconds"`
+	// ProtectionSeconds is how long a worker's task scale-in protection can hold back its stop
+	// (okiagari metadata protectionExpiryMinutes); 0 for others.
+	ProtectionSeconds int `json:"protectionSeconds"`
+	// WaveSeconds = TaskStartSeconds + HealthySeconds + DrainSeconds + ProtectionSeconds +
+	// StopSeconds (ROLLING).
+	WaveSeconds int `json:"waveSeconds"`
+	// CanaryPercent and CanaryBakeSeconds: CANARY; LinearStepPercent, LinearStepBakeSeconds and
+	// LinearSteps (the step bakes: 100 / step − 1 when the step divides 100, else
+	// floor(100 / step)): LINEAR.
+	CanaryPercent         float64 `json:"canaryPercent,omitempty"`
+	CanaryBakeSeconds     int     `json:"canaryBakeSeconds,omitempty"`
+	LinearStepPercent     float64 `json:"linearStepPercent,omitempty"`
+	LinearStepBakeSeconds int     `json:"linearStepBakeSeconds,omitempty"`
+	LinearSteps           int     `json:"linearSteps,omitempty"`
+	// BakeSeconds is BakeTimeInMinutes: how long ECS watches the deployment alarms once all
+	// traffic is on the new revision.
+	BakeSeconds int `json:"bakeSeconds"`
+	// FirstExposureSeconds is when production traffic first reaches the new revision, and
+	// FirstExposurePercent the share it gets then.
+	FirstExposureSeconds int     `json:"firstExposureSeconds"`
+	FirstExposurePercent float64 `json:"firstExposurePercent"`
+	// FullTrafficSeconds is when the new revision takes all traffic.
+	FullTrafficSeconds int `json:"fullTrafficSeconds"`
+	// CompleteSeconds is the worst case for a successful deployment: ROLLING Waves ×
+	// WaveSeconds + BakeSeconds; progressive FullTrafficSeconds + BakeSeconds + DrainSeconds +
+	// StopSeconds.
+	CompleteSeconds int `json:"completeSeconds"`
+	// RollbackSeconds is how long, once a deployment alarm fires, the old revision takes to
+	// serve all traffic again: 0 for the progressive strategies (a change of the production
+	// listener rule; the old tasks run until the bake ends), a new rollout of the old revision
+	// for ROLLING (FullTrafficSeconds).
+	RollbackSeconds int `json:"rollbackSeconds"`
+	// AlternateTargetGroup and ProductionListenerRule are the LoadBalancers' AdvancedConfiguration
+	// of a progressive deployment.
+	AlternateTargetGroup   string `json:"alternateTargetGroup,omitempty"`
+	ProductionListenerRule string `json:"productionListenerRule,omitempty"`
+	CircuitBreaker         bool   `json:"circuitBreaker"`
+	CircuitBreakerRollback bool   `json:"circuitBreakerRollback"`
+	AlarmsEnabled          bool   `json:"alarmsEnabled"`
+	AlarmRollback          bool   `json:"alarmRollback"`
+	// AlarmNames are the deployment alarms as the template names them; Alarms those found in
+	// the templates, with how fast each fires.
+	AlarmNames []string `json:"alarmNames"`
+	Alarms     []Alarm  `json:"alarms"`
+	// AlarmDetectSeconds is the fastest deployment alarm's period × datapoints: the shortest
+	// regression the alarms can see; 0 without deployment alarms.
+	AlarmDetectSeconds int `json:"alarmDetectSeconds"`
+	// Summary is the timeline; RollbackSummary the rollback and what watches the deployment.
+	Summary         string   `json:"summary"`
+	RollbackSummary string   `json:"rollbackSummary"`
+	Assumptions     []string `json:"assumptions"`
+}
+
+// Evacuation is how ready a workload is for a zone to be evacuated: for a web service, ARC zonal
+// shift and autoshift on its load balancer and what it keeps while one zone is shifted away; for
+// an Auto Scaling group (EC2 capacity, auto-heal host), whether it follows zonal shifts.
+type Evacuation struct {
+	// LoadBalancer is the load balancer in front of the service; empty when none was found.
+	LoadBalancer   string `json:"loadBalancer,omitempty"`
+	InternetFacing bool   `json:"internetFacing"`
+	// ZonalShift is the load balancer attribute zonal_shift.config.enabled.
+	ZonalShift bool `json:"zonalShift"`
+	// Autoshift is the ZonalAutoshiftStatus of the load balancer's
+	// AWS::ARCZonalShift::ZonalAutoshiftConfiguration ("ENABLED", "DISABLED"); "" without one.
+	Autoshift              string `json:"autoshift"`
+	AutoshiftConfiguration string `json:"autoshiftConfiguration,omitempty"`
+	// OutcomeAlarms are the practice runs' outcome alarms (names, or logical IDs for alarms of
+	// the templates); BlockedWindows and BlockedDates when no practice run starts.
+	OutcomeAlarms  []string `json:"outcomeAlarms"`
+	BlockedWindows []string `json:"blockedWindows"`
+	BlockedDates   []string `json:"blockedDates"`
+	// OptOutReason is the okiagari metadata's autoshiftOptOutReason.
+	OptOutReason string `json:"optOutReason,omitempty"`
+	// KeptTasks of Peak serve while one zone is shifted away: the AZ-loss figure's Kept.
+	// ShiftedZoneTasks are the shifted zone's own tasks (the zone holding the most), which keep
+	// running without traffic.
+	ShiftedZoneTasks int `json:"shiftedZoneTasks"`
+	KeptTasks        int `json:"keptTasks"`
+	Peak             int `json:"peak"`
+	KeepsPercent     int `json:"keepsPercent"`
+	// Groups are the Auto Scaling groups of the workload (its EC2 capacity, or the auto-heal
+	// host) and whether they follow zonal shifts.
+	Groups      []GroupZonalShift `json:"groups"`
+	Summary     string            `json:"summary"`
+	Assumptions []string          `json:"assumptions"`
+}
+
+// GroupZonalShift is an Auto Scaling group's AvailabilityZoneImpairmentPolicy and distribution.
+type GroupZonalShift struct {
+	AutoScalingGroup string `json:"autoScalingGroup"`
+	// FollowsZonalShift is ZonalShiftEnabled: the group treats a shifted zone as impaired and
+	// launches elsewhere.
+	FollowsZonalShift bool `json:"followsZonalShift"`
+	// ImpairedZoneHealthCheckBehavior is IgnoreUnhealthy or ReplaceUnhealthy.
+	ImpairedZoneHealthCheckBehavior string `json:"impairedZoneHealthCheckBehavior,omitempty"`
+	// Distribution is AvailabilityZoneDistribution.CapacityDistributionStrategy (default
+	// balanced-only).
+	Distribution string `json:"distribution"`
 }
 
 // ProviderShare is the part of the floor one capacity provider of the strategy holds.

@@ -26,6 +26,7 @@ var synthesized struct {
 	assembly  cxapi.CloudAssembly
 	templates map[string]map[string]any // "prod/Network" → template
 	messages  map[string][]string       // "prod/Network" → "level path: message"
+	built     []*stacks.Environment     // the constructs, for what they know in Go (a deploy timeline)
 }
 
 func TestMain(m *testing.M) {
@@ -131,7 +132,7 @@ func setup() (int, error) {
 	// cdk-nag on every stack of every environment, whatever -c nag says for the CLI.
 	stacks.CheckNag(built)
 	asm := app.Synth(nil)
-	synthesized.context, synthesized.envs, synthesized.assembly = ctx, envs, asm
+	synthesized.context, synthesized.envs, synthesized.assembly, synthesized.built = ctx, envs, asm, built
 	synthesized.templates = map[string]map[string]any{}
 	synthesized.messages = map[string][]string{}
 	for _, s := range *asm.StacksRecursively() {

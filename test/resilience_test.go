@@ -3,6 +3,7 @@ package test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okiagari/okiagari/report"
 )
@@ -45,13 +46,33 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 	if lb := web.Detection.LoadBalancer; len(lb) != 1 || lb[0].UnhealthySeconds != 25 {
 		t.Errorf("prod/web detection: %s", web.Detection.Summary)
 	}
-	if d := web.Drain; d.DeregistrationDelaySeconds != 30 || d.StopTimeoutSeconds != 60 || !d.StopOutlivesDrain {
+	// A planned stop drains 30 s, then SIGTERM and up to the 60 s stop timeout: 90 s. FARGATE_SPOT
+	// is in the strategy, so an interruption (SIGTERM as the drain starts) must fit too: the
+	// container outlives the 30 s drain, which ends within the 120 s notice.
+	if d := web.Drain; d.DeregistrationDelaySeconds != 30 || d.StopTimeoutSeconds != 60 || d.PlannedStopSeconds != 90 ||
+		d.Interruption == nil || !d.Interruption.Safe || strings.Join(d.Interruption.SpotProviders, ",") != "FARGATE_SPOT" ||
+		d.Summary != "planned stop ≤ 90 s (drain 30 s, then SIGTERM and up to 60 s to exit); Spot interruption: SIGTERM as the 30 s drain starts; the container outlives it (stop 60 s) within the 120 s notice" {
 		t.Errorf("prod/web drain: %s", d.Summary)
 	}
-	// 100 % / 200 % of 9 tasks: 9 new tasks start at once, none is stopped first: one wave of
-	// start 60 s + healthy 10 s × 2 + drain 30 s.
-	if d := web.Deploy; d.DesiredCount != 9 || d.Waves != 1 || d.WaveSeconds != 110 || !d.CircuitBreakerRollback || !d.AlarmRollback {
-		t.Errorf("prod/web deploy: %s", d.Summary)
+	// Canary 10 % for 10 min, bake 20 min: the new revision starts in full behind the alternate
+	// target group (60 s) and is healthy after 10 s × 2: 10 % of traffic at 80 s, all at 680 s;
+	// then the 20-min bake and the old revision's drain 30 s + stop 60 s: 1970 s. A rollback is a
+	// listener-rule change; the faster deployment alarm (unhealthy hosts, 2 of 3 one-minute
+	// datapoints) sees a regression after 120 s.
+	if d := web.Deploy; d.Strategy != "CANARY" || !d.Progressive || d.DesiredCount != 9 || d.FirstExposureSeconds != 80 || d.FirstExposurePercent != 10 ||
+		d.FullTrafficSeconds != 680 || d.BakeSeconds != 1200 || d.CompleteSeconds != 1970 || d.RollbackSeconds != 0 || d.AlarmDetectSeconds != 120 ||
+		len(d.Alarms) != 2 || !d.CircuitBreakerRollback || !d.AlarmRollback ||
+		d.Summary != "canary: 10 % of traffic at 80 s (start 60 + healthy 20), all at 11 min 20 s (+ canary bake 10 min); bake 20 min, then the old revision's planned stop (drain 30 + stop ≤ 60 s): done ≤ 32 min 50 s" ||
+		d.RollbackSummary != "rollback: a listener-rule change back to the old revision, which runs until the bake ends; alarms see a regression after 2 min (WebUnhealthyHostsAlarm 2 × 60 s; 2 alarms, rollback on); circuit breaker with rollback" {
+		t.Errorf("prod/web deploy:\n%s\n%s", d.Summary, d.RollbackSummary)
+	}
+	// Zone evacuation: autoshift ENABLED on the ALB, practice runs ended by the service's
+	// healthy-hosts and 5xx alarms, none Sunday 23:00 to Monday 01:00 UTC; with one zone shifted
+	// away the other two hold 6 tasks, the peak, while the zone's own 3 idle.
+	if ev := web.Evacuation; ev == nil || !ev.ZonalShift || ev.Autoshift != "ENABLED" || !ev.InternetFacing || ev.KeptTasks != 6 || ev.ShiftedZoneTasks != 3 ||
+		strings.Join(ev.BlockedWindows, ",") != "Sun:23:00-Mon:01:00" || len(ev.OutcomeAlarms) != 2 ||
+		ev.Summary != "zonal shift on; autoshift ENABLED, practice runs stop on WebHealthyHostsAlarm, WebTarget5xxAlarm, blocked Sun:23:00-Mon:01:00 (UTC); with a zone shifted away 6 of 6 peak tasks serve (the zone's own 3 keep running, without traffic)" {
+		t.Errorf("prod/web evacuation: %+v", ev)
 	}
 	// FARGATE base 3 weight 1 + FARGATE_SPOT weight 1 at 9 tasks: 3 + 3 on FARGATE, 3 on Spot;
 	// with every Spot task reclaimed 6 are left, the peak.
@@ -63,6 +84,9 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 		t.Errorf("prod/web scaling: %s", s.Summary)
 	}
 	chat := workload(t, r, "prod", "chat")
+	if ev := chat.Evacuation; ev == nil || len(ev.Groups) != 1 || !ev.Groups[0].FollowsZonalShift || ev.Groups[0].Distribution != "balanced-best-effort" {
+		t.Errorf("prod/chat evacuation: %+v", ev)
+	}
 	if h := chat.AutoHeal; h == nil || h.RecoverySeconds != 420 {
 		t.Errorf("prod/chat auto-heal: %+v", h)
 	}
@@ -84,32 +108,86 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 	}
 }
 
-// TestResilienceGate runs the app as a user would on a cdk.json whose web service no longer
-// covers its peak after losing an AZ: in production the synth fails (exit 1) naming the service,
-// the figure and the fix; elsewhere it is a warning and the synth succeeds. Each case is its own
+// TestReportTimelineMatchesConstruct: the report, reading only templates, works out the same
+// deploy timeline as the webservice construct does from its props (webservice.DeployTimeline),
+// for every web service of every environment.
+func TestReportTimelineMatchesConstruct(t *testing.T) {
+	a, err := report.Load(*synthesized.assembly.Directory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := report.Build(a, report.TemplateSettings(a))
+	secs := func(d time.Duration) int { return int(d / time.Second) }
+	n := 0
+	for i, env := range synthesized.envs {
+		for name, svc := range synthesized.built[i].Services.Web {
+			tl, d := svc.Timeline, workload(t, r, env.Name, name).Deploy
+			n++
+			if d.Strategy != string(tl.Strategy) || d.FirstExposureSeconds != secs(tl.FirstExposure) || d.FirstExposurePercent != tl.FirstExposurePercent ||
+				d.FullTrafficSeconds != secs(tl.FullTraffic) || d.BakeSeconds != secs(tl.Bake) || d.CompleteSeconds != secs(tl.Complete) ||
+				d.RollbackSeconds != secs(tl.Rollback) {
+				t.Errorf("%s/%s: the report's timeline %s: first %g %% at %d s, full %d s, bake %d s, complete %d s, rollback %d s;\nthe construct's %+v",
+					env.Name, name, d.Strategy, d.FirstExposurePercent, d.FirstExposureSeconds, d.FullTrafficSeconds, d.BakeSeconds, d.CompleteSeconds, d.RollbackSeconds, tl)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no web service built")
+	}
+}
+
+// TestResilienceGate runs the app as a user would on a cdk.json that breaks a production gate:
+// a web service that no longer covers its peak after losing an AZ, one that deploys rolling,
+// one whose load balancer has no autoshift. In production the synth fails (exit 1) naming the
+// service, what is missing and the fix, unless the config records why (rollingReason,
+// optOutReason); elsewhere it is a warning and the synth succeeds. Each case is its own
 // process, so they run in parallel.
 func TestResilienceGate(t *testing.T) {
 	off := func(env string) func(c map[string]any) {
 		return func(c map[string]any) { web(c, env)["staticStability"] = false }
 	}
+	rollingNoAutoshift := func(reasons bool) func(c map[string]any) {
+		return func(c map[string]any) {
+			d := map[string]any{"strategy": "rolling", "bakeMinutes": 20}
+			z := map[string]any{"autoshift": false}
+			if reasons {
+				d["rollingReason"] = "the app keeps sessions in memory until it moves them to a store"
+				z["optOutReason"] = "a dependency runs in one zone only"
+			}
+			web(c, "prod")["deployment"] = d
+			env(c, "prod")["zonalShift"] = z
+		}
+	}
 	for _, tc := range []struct {
-		env  string
-		code int
-		want []string
+		name   string
+		env    string
+		mutate func(map[string]any)
+		code   int
+		want   []string
 	}{
 		// Without static stability prod runs its peak, 6 tasks, 2 per zone: 4 are left.
-		{"prod", 1, []string{
+		{"prod without static stability", "prod", off("prod"), 1, []string{
 			"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
 			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
 		}},
 		// The same change in stg (peak 2: 1+1+0 tasks) only warns.
-		{"stg", 0, []string{
+		{"stg without static stability", "stg", off("stg"), 0, []string{
 			"WARNING stg/web: keeps 50 % of peak (1 of 2) after losing ap-northeast-1a; raise the floor to 3 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
 		}},
+		{"prod rolling, without autoshift", "prod", rollingNoAutoshift(false), 1, []string{
+			"ERROR prod/web: deploys ROLLING in production, so a regression reaches a whole wave of tasks with no small first exposure and no listener-rule rollback; " +
+				"set services.web[].deployment.strategy to canary, linear or blueGreen (DeploymentConfiguration.Strategy CANARY, LINEAR or BLUE_GREEN), " +
+				"or record why it must roll with services.web[].deployment.rollingReason",
+			"ERROR prod/web: its internet-facing load balancer WebLoadBalancer has no zonal autoshift ENABLED, so an impaired zone keeps its traffic until someone shifts it away by hand, " +
+				"and no practice run ever tests the zones' spare capacity; set zonalShift.autoshift to true (an AWS::ARCZonalShift::ZonalAutoshiftConfiguration ENABLED with practice runs, " +
+				"and zonal_shift.config.enabled on the load balancer), or record why with zonalShift.optOutReason",
+			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
+		}},
+		{"prod rolling, without autoshift, both with their reasons", "prod", rollingNoAutoshift(true), 0, nil},
 	} {
-		t.Run(tc.env, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out, code, _ := runApp(t, off(tc.env), "-c", "env="+tc.env)
+			out, code, _ := runApp(t, tc.mutate, "-c", "env="+tc.env)
 			if code != tc.code {
 				t.Fatalf("exit code %d, want %d; output:\n%s", code, tc.code, out)
 			}
