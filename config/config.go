@@ -294,6 +294,11 @@ func (e *Environment) validateWorkloads(add func(path, format string, args ...an
 				add(path+".deployment.strategy", "%q is not one of rolling, canary, linear, blueGreen", d.Strategy)
 			}
 		}
+		if pr := w.Scaling.Predictive; pr != nil {
+			oneOf(add, path+".scaling.predictive.metric", pr.Metric, PredictiveMetrics, "cpu", "memory", "requestCount")
+			oneOf(add, path+".scaling.predictive.mode", pr.Mode, PredictiveModes, "forecastOnly", "forecastAndScale")
+			oneOf(add, path+".scaling.predictive.maxCapacityBreach", pr.MaxCapacityBreach, MaxCapacityBreaches, "honorMaxCapacity", "increaseMaxCapacity")
+		}
 		image(path, w.ImageSource)
 		providers(path+".capacityProviders", w.CapacityProviders)
 		logs(path+".logRetentionDays", w.LogRetentionDays)
@@ -320,6 +325,14 @@ func (e *Environment) validateWorkloads(add func(path, format string, args ...an
 			!slices.ContainsFunc(e.Services.Workers, func(w Worker) bool { return w.Repository == p.Repository }):
 			add("pipeline.repository", "no web service or worker runs %q; the pipeline would deploy nothing", p.Repository)
 		}
+	}
+}
+
+// oneOf records a problem when v is set and not a key of names; allowed lists the keys in the
+// order the message gives them.
+func oneOf(add func(path, format string, args ...any), path, v string, names map[string]string, allowed ...string) {
+	if _, ok := names[v]; v != "" && !ok {
+		add(path, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
 }
 

@@ -152,6 +152,14 @@ type WebDeployment struct {
 // Strategies maps the config's deployment strategy names to the construct's.
 var Strategies = map[string]string{"rolling": "ROLLING", "canary": "CANARY", "linear": "LINEAR", "blueGreen": "BLUE_GREEN"}
 
+// PredictiveMetrics, PredictiveModes and MaxCapacityBreaches map the config's names for
+// predictive scaling to Application Auto Scaling's.
+var (
+	PredictiveMetrics   = map[string]string{"cpu": "ECSServiceCPUUtilization", "memory": "ECSServiceMemoryUtilization", "requestCount": "ALBRequestCount"}
+	PredictiveModes     = map[string]string{"forecastOnly": "ForecastOnly", "forecastAndScale": "ForecastAndScale"}
+	MaxCapacityBreaches = map[string]string{"honorMaxCapacity": "HonorMaxCapacity", "increaseMaxCapacity": "IncreaseMaxCapacity"}
+)
+
 // WorkerDeployment says how a new revision of a worker replaces the running one. A worker has no
 // load balancer to shift traffic with, so it always deploys rolling.
 type WorkerDeployment struct {
@@ -194,6 +202,15 @@ type WebScaling struct {
 	BusyMetric *CustomMetric `json:"busyMetric"`
 	CpuStep    *CpuStep      `json:"cpuStep"`
 	Schedules  []Schedule    `json:"schedules"`
+	// CpuScalesIn (default true), MemoryScalesIn and UtilizationScalesIn (default false: memory
+	// seldom falls as tasks are added) say which target-tracking policies may remove tasks.
+	CpuScalesIn         *bool `json:"cpuScalesIn"`
+	MemoryScalesIn      *bool `json:"memoryScalesIn"`
+	UtilizationScalesIn *bool `json:"utilizationScalesIn"`
+	// HighResolutionMetrics publishes CPU and memory every 20 seconds and tracks them so.
+	HighResolutionMetrics *bool `json:"highResolutionMetrics"`
+	// Predictive adds a predictive scaling policy.
+	Predictive *Predictive `json:"predictive"`
 }
 
 // CustomMetric is a CloudWatch metric the application publishes, tracked to Target.
@@ -203,6 +220,21 @@ type CustomMetric struct {
 	Dimensions map[string]string `json:"dimensions"`
 	Statistic  string            `json:"statistic"`
 	Target     float64           `json:"target"`
+	// ScalesIn lets the policy remove tasks. Default: false: with no data (the application
+	// stopped publishing) a policy never agrees to scale in.
+	ScalesIn *bool `json:"scalesIn"`
+}
+
+// Predictive configures predictive scaling (constructs/scaling.Predict): Metric is cpu
+// (default), memory or requestCount; Mode forecastOnly (default) or forecastAndScale;
+// MaxCapacityBreach honorMaxCapacity (default) or increaseMaxCapacity.
+type Predictive struct {
+	Metric                   string   `json:"metric"`
+	Target                   *float64 `json:"target"`
+	Mode                     string   `json:"mode"`
+	SchedulingBufferSeconds  *int     `json:"schedulingBufferSeconds"`
+	MaxCapacityBreach        string   `json:"maxCapacityBreach"`
+	MaxCapacityBufferPercent *float64 `json:"maxCapacityBufferPercent"`
 }
 
 // CpuStep configures step scaling on CPU: Steps are ranges above ThresholdPercent.

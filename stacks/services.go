@@ -86,6 +86,10 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 		RequestsPerTarget:      sc.RequestsPerTarget,
 		UtilizationTarget:      sc.UtilizationTargetPercent,
 		UtilizationExpression:  sc.UtilizationExpression,
+		CpuScalesIn:            sc.CpuScalesIn,
+		MemoryScalesIn:         sc.MemoryScalesIn,
+		UtilizationScalesIn:    sc.UtilizationScalesIn,
+		HighResolutionMetrics:  sc.HighResolutionMetrics,
 		Alarms: &webservice.AlarmThresholds{
 			CpuPercent:       w.Alarms.CpuPercent,
 			MemoryPercent:    w.Alarms.MemoryPercent,
@@ -120,6 +124,19 @@ func newWebService(stack awscdk.Stack, env config.Environment, w config.WebServi
 			Metrics: customMetrics(m.Namespace, m.MetricName, m.Dimensions, m.Statistic),
 			Label:   jsii.String(m.MetricName),
 			Target:  jsii.Number(m.Target),
+		}
+		if m.ScalesIn != nil {
+			props.CustomMetric.DisableScaleIn = jsii.Bool(!*m.ScalesIn)
+		}
+	}
+	if pr := sc.Predictive; pr != nil {
+		props.Predictive = &scaling.PredictiveProps{
+			Metric:            scaling.PredictiveMetric(config.PredictiveMetrics[pr.Metric]),
+			Target:            pr.Target,
+			Mode:              scaling.PredictiveMode(config.PredictiveModes[pr.Mode]),
+			SchedulingBuffer:  seconds(pr.SchedulingBufferSeconds),
+			MaxCapacityBreach: scaling.MaxCapacityBreach(config.MaxCapacityBreaches[pr.MaxCapacityBreach]),
+			MaxCapacityBuffer: pr.MaxCapacityBufferPercent,
 		}
 	}
 	if st := sc.CpuStep; st != nil {

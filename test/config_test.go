@@ -168,6 +168,7 @@ func TestCommandLine(t *testing.T) {
 	// Every config error, and two construct errors (these start jsii: no stack dump may follow).
 	cases := append(invalidConfigs[:len(invalidConfigs):len(invalidConfigs)], invalidWorkloads[8], invalidWorkloads[len(invalidWorkloads)-1])
 	cases = append(cases, invalidDeployments...)
+	cases = append(cases, invalidScaling...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -175,7 +176,8 @@ func TestCommandLine(t *testing.T) {
 			if slices.ContainsFunc(invalidWorkloads, func(w invalidCase) bool { return w.name == tc.name }) {
 				args = []string{"-c", "env=prod"} // as TestInvalidWorkloads builds it
 			}
-			if slices.ContainsFunc(invalidDeployments, func(w invalidCase) bool { return w.name == tc.name }) {
+			if slices.ContainsFunc(invalidDeployments, func(w invalidCase) bool { return w.name == tc.name }) ||
+				slices.ContainsFunc(invalidScaling, func(w invalidCase) bool { return w.name == tc.name }) {
 				// Only the environment the case breaks: the others would synthesize for nothing.
 				args = []string{"-c", "env=" + caseEnv.FindStringSubmatch(tc.want)[1]}
 			}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -236,20 +237,25 @@ var invalidDeployments = []invalidCase{
 // config.Load or from building the stacks.
 func TestInvalidDeployments(t *testing.T) {
 	for _, tc := range invalidDeployments {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := mutate(t, tc.mutate)
-			envs, err := config.Load(ctx)
-			if err == nil {
-				app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
-				_, err = stacks.Build(app, envs)
-			}
-			if err == nil {
-				t.Fatalf("no error; want\n%s", tc.want)
-			}
-			if err.Error() != tc.want {
-				t.Fatalf("got\n%s\nwant\n%s", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantBuildError(t, tc) })
+	}
+}
+
+// wantBuildError checks that the broken config of tc gives exactly its message, from config.Load
+// or from building the stacks.
+func wantBuildError(t *testing.T, tc invalidCase) {
+	t.Helper()
+	ctx := mutate(t, tc.mutate)
+	envs, err := config.Load(ctx)
+	if err == nil {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+		_, err = stacks.Build(app, envs)
+	}
+	if err == nil {
+		t.Fatalf("no error; want\n%s", tc.want)
+	}
+	if err.Error() != tc.want {
+		t.Fatalf("got\n%s\nwant\n%s", err, tc.want)
 	}
 }
 
@@ -303,10 +309,19 @@ func TestFargateEc2SwitchReplacesNothing(t *testing.T) {
 
 // synthTemplates synthesizes the environments of ctx and returns their templates by stack.
 func synthTemplates(t *testing.T, ctx map[string]any) map[string]map[string]any {
+	return synthEnv(t, ctx, "")
+}
+
+// synthEnv synthesizes one environment of ctx (every one if name is "") and returns its
+// templates by stack.
+func synthEnv(t *testing.T, ctx map[string]any, name string) map[string]map[string]any {
 	t.Helper()
 	envs, err := config.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if name != "" {
+		envs = slices.DeleteFunc(envs, func(e config.Environment) bool { return e.Name != name })
 	}
 	outdir := t.TempDir()
 	props := stacks.AppProps()

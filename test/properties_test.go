@@ -699,7 +699,8 @@ func TestWebServiceProperties(t *testing.T) {
 					} else {
 						steps++
 					}
-				case dig(tt, "PredefinedMetricSpecification", "PredefinedMetricType") == "ECSServiceAverageCPUUtilization":
+				case dig(tt, "PredefinedMetricSpecification", "PredefinedMetricType") == "ECSServiceAverageCPUUtilization",
+					dig(tt, "PredefinedMetricSpecification", "PredefinedMetricType") == "ECSServiceAverageCPUUtilizationHighResolution":
 					cpu++
 					out, okOut := propNum(dig(tt, "ScaleOutCooldown"))
 					in, okIn := propNum(dig(tt, "ScaleInCooldown"))
@@ -713,7 +714,7 @@ func TestWebServiceProperties(t *testing.T) {
 				}
 			}
 			if cpu != 1 {
-				t.Errorf("%s: %d CPU target-tracking policies (ECSServiceAverageCPUUtilization) on %s; want 1", svc, cpu, target.id)
+				t.Errorf("%s: %d CPU target-tracking policies (ECSServiceAverageCPUUtilization, or its HighResolution variant) on %s; want 1", svc, cpu, target.id)
 			}
 			for _, a := range asList(target.props["ScheduledActions"]) {
 				if s, _ := dig(a, "Schedule").(string); strings.HasPrefix(s, "cron(") && strings.HasSuffix(s, ")") {

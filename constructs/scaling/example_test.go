@@ -52,3 +52,31 @@ func ExampleNewServiceTarget() {
 	// <nil>
 	// scaling "Example/Scaling/Bad": Cron "cron(0 8 * * * *)" exactly one of day-of-month "*" and day-of-week "*" must be "?", e.g. cron(0 8 * * ? *)
 }
+
+// A web service that forecasts its daily CPU peak and, once the forecast has been compared with
+// the real load for a while, raises its task count ahead of it; tasks come off through CPU
+// target tracking, since predictive scaling never scales in.
+func ExamplePredict() {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Example"), nil)
+	svc := awsecs.BaseService_FromServiceArnWithCluster(stack, jsii.String("Web"),
+		jsii.String("arn:aws:ecs:ap-northeast-1:123456789012:service/main/web"))
+	target, err := scaling.NewServiceTarget(stack, jsii.String("Scaling"), svc, &scaling.ServiceTargetProps{MinCapacity: 3, MaxCapacity: 20})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := scaling.TrackCpu(target, jsii.String("Cpu"), nil); err != nil {
+		fmt.Println(err)
+	}
+	buffer := 10 * time.Minute
+	_, err = scaling.Predict(target, jsii.String("Forecast"), &scaling.PredictiveProps{
+		Metric: scaling.PredictCpu, Mode: scaling.ForecastAndScale, SchedulingBuffer: &buffer,
+	})
+	fmt.Println(err)
+
+	_, err = scaling.Predict(target, jsii.String("Bad"), &scaling.PredictiveProps{Mode: "ForecastOnlyPlease"})
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// scaling "Example/Scaling/Bad": Mode "ForecastOnlyPlease" is not a predictive scaling mode; allowed: ForecastOnly, ForecastAndScale
+}

@@ -178,8 +178,16 @@ type TrackingProps struct {
 	// Default: 300 s, so capacity is not removed while a burst may return.
 	ScaleInCooldown *time.Duration
 	// DisableScaleIn stops this policy from removing tasks (another policy or a schedule does).
-	// Default: false, the policy scales both ways.
+	// Application Auto Scaling scales in only when every target-tracking policy of the target
+	// is ready to, so a policy whose metric does not fall as tasks are added holds the count up
+	// for good. Default: false for TrackCpu and TrackRequestCount; true for TrackMemory, since
+	// a task's memory (a cache, a JVM heap) seldom falls when tasks are added.
 	DisableScaleIn *bool
+	// HighResolution tracks the 20-second metric (ECSServiceAverageCPUUtilizationHighResolution,
+	// ECSServiceAverageMemoryUtilizationHighResolution) instead of the one-minute one, for
+	// TrackCpu and TrackMemory; the service must publish it at 20 seconds (its Monitoring
+	// configuration, see HighResolutionMonitoring). Default: false.
+	HighResolution *bool
 }
 
 func (t TrackingProps) withDefaults(target *float64) TrackingProps {
@@ -195,6 +203,9 @@ func (t TrackingProps) withDefaults(target *float64) TrackingProps {
 	if t.DisableScaleIn == nil {
 		t.DisableScaleIn = jsii.Bool(false)
 	}
+	if t.HighResolution == nil {
+		t.HighResolution = jsii.Bool(false)
+	}
 	return t
 }
 
@@ -203,9 +214,38 @@ func TrackCpu(target appscaling.ScalableTarget, id *string, props *TrackingProps
 	return trackPredefined(target, id, props, appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_CPU_UTILIZATION, nil)
 }
 
-// TrackMemory keeps the service's average memory utilisation at props.Target.
+// TrackMemory keeps the service's average memory utilisation at props.Target. It only scales
+// out unless props.DisableScaleIn is false: memory per task seldom falls as tasks are added, and
+// a policy that never agrees to scale in keeps the service at its highest count.
 func TrackMemory(target appscaling.ScalableTarget, id *string, props *TrackingProps) (appscaling.TargetTrackingScalingPolicy, error) {
-	return trackPredefined(target, id, props, appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_MEMORY_UTILIZATION, nil)
+	var p TrackingProps
+	if props != nil {
+		p = *props
+	}
+	if p.DisableScaleIn == nil {
+		p.DisableScaleIn = jsii.Bool(true)
+	}
+	return trackPredefined(target, id, &p, appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_MEMORY_UTILIZATION, nil)
+}
+
+// The 20-second predefined metrics of target tracking for ECS services, which CDK 2.270's
+// PredefinedMetric enum does not list (Amazon ECS Developer Guide: Faster auto scaling with
+// high-resolution metrics).
+const (
+	CpuHighResolution    = "ECSServiceAverageCPUUtilizationHighResolution"
+	MemoryHighResolution = "ECSServiceAverageMemoryUtilizationHighResolution"
+)
+
+// HighResolutionMonitoring is the Monitoring property of an AWS::ECS::Service that publishes its
+// CPUUtilization and MemoryUtilization at 20-second resolution, for target tracking with
+// TrackingProps.HighResolution: set it on the service's CfnService (SetMonitoring).
+func HighResolutionMonitoring() *awsecs.CfnService_MonitoringConfigurationProperty {
+	return &awsecs.CfnService_MonitoringConfigurationProperty{
+		MetricConfigurations: []any{&awsecs.CfnService_MetricConfigurationProperty{
+			MetricNames:       jsii.Strings("CPUUtilization", "MemoryUtilization"),
+			ResolutionSeconds: jsii.Number(20),
+		}},
+	}
 }
 
 // TrackRequestCount keeps the ALB requests per task per minute at props.Target. The target group
@@ -238,6 +278,9 @@ func trackPredefined(target appscaling.ScalableTarget, id *string, props *Tracki
 		}
 	}
 	cooldowns(c, p.ScaleOutCooldown, p.ScaleInCooldown)
+	if tg != nil && *p.HighResolution {
+		c.Addf("HighResolution applies to CPU and memory tracking only; ALB request counts are one-minute metrics")
+	}
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
@@ -245,14 +288,23 @@ func trackPredefined(target appscaling.ScalableTarget, id *string, props *Tracki
 	if tg != nil {
 		label = jsii.String(*tg.FirstLoadBalancerFullName() + "/" + *tg.TargetGroupFullName())
 	}
-	return target.ScaleToTrackMetric(id, &appscaling.BasicTargetTrackingScalingPolicyProps{
+	policy := target.ScaleToTrackMetric(id, &appscaling.BasicTargetTrackingScalingPolicyProps{
 		TargetValue:      p.Target,
 		PredefinedMetric: metric,
 		ResourceLabel:    label,
 		ScaleOutCooldown: seconds(*p.ScaleOutCooldown),
 		ScaleInCooldown:  seconds(*p.ScaleInCooldown),
 		DisableScaleIn:   p.DisableScaleIn,
-	}), nil
+	})
+	if *p.HighResolution {
+		hr := CpuHighResolution
+		if metric == appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_MEMORY_UTILIZATION {
+			hr = MemoryHighResolution
+		}
+		policy.Node().DefaultChild().(appscaling.CfnScalingPolicy).AddPropertyOverride(
+			jsii.String("TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType"), jsii.String(hr))
+	}
+	return policy, nil
 }
 
 // MetricMathProps configures TrackMetricMath.

@@ -105,6 +105,9 @@ func TestAllPolicies(t *testing.T) {
 		"TargetTrackingScalingPolicyConfiguration": map[string]any{
 			"PredefinedMetricSpecification": map[string]any{"PredefinedMetricType": "ECSServiceAverageMemoryUtilization"},
 			"TargetValue":                   80, "ScaleOutCooldown": 30, "ScaleInCooldown": 600,
+			// Memory tracking scales out only unless told otherwise: memory seldom falls as
+			// tasks are added, and a policy that never agrees to scale in blocks the others.
+			"DisableScaleIn": true,
 		},
 	})
 	// The L1 metric-math policy: stats without ReturnData, then the expression that returns.
@@ -367,6 +370,9 @@ func TestNag(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := scaling.AddStep(tgt, jsii.String("Step"), &scaling.StepProps{Metric: scaling.ServiceMetric(service(stack), "CPUUtilization"), Threshold: f(85)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scaling.Predict(tgt, jsii.String("Forecast"), nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, finding := range testenv.NagFindings(stack) {

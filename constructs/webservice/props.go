@@ -158,12 +158,25 @@ type ServiceProps struct {
 
 	// CpuTarget is the average CPU utilisation target tracking holds, 1–100 %. Default: 70 %.
 	CpuTarget *float64
+	// CpuScalesIn lets CPU tracking remove tasks. Application Auto Scaling scales in only when
+	// every target-tracking policy is ready to, and CPU (or RequestsPerTarget) is what falls as
+	// tasks are added, so some policy of the two must scale in. Default: true.
+	CpuScalesIn *bool
+	// HighResolutionMetrics publishes the service's CPU and memory utilisation every 20 seconds
+	// (the service's Monitoring configuration) and tracks CpuTarget and MemoryTarget on them, so
+	// a rise is answered in about a minute instead of three; CloudWatch charges for the
+	// high-resolution metrics and alarms (see README). Default: false.
+	HighResolutionMetrics *bool
 	// ScaleOutCooldown applies to every target-tracking policy. Default: 60 s.
 	ScaleOutCooldown *time.Duration
 	// ScaleInCooldown applies to every target-tracking policy. Default: 300 s.
 	ScaleInCooldown *time.Duration
 	// MemoryTarget adds target tracking on average memory utilisation, 1–100 %. Default: none.
 	MemoryTarget *float64
+	// MemoryScalesIn lets memory tracking remove tasks. A task's memory (a cache, a JVM heap)
+	// seldom falls as tasks are added, and a policy that never agrees to scale in holds the
+	// service at its highest count. Default: false, memory tracking scales out only.
+	MemoryScalesIn *bool
 	// RequestsPerTarget adds target tracking on ALB requests per task per minute, > 0.
 	// Default: none.
 	RequestsPerTarget *float64
@@ -173,9 +186,20 @@ type ServiceProps struct {
 	// UtilizationExpression combines "cpu" and "mem" for UtilizationTarget. Default:
 	// scaling.MaxCpuMemory, "MAX([cpu,mem])".
 	UtilizationExpression *string
+	// UtilizationScalesIn lets the utilisation policy remove tasks; it reads memory, which
+	// seldom falls as tasks are added (see MemoryScalesIn). Default: false, scale-out only.
+	UtilizationScalesIn *bool
 	// CustomMetric adds target tracking on an app-published metric or an expression over
-	// several (see scaling.TrackMetricMath). Default: none.
+	// several (see scaling.TrackMetricMath). Its DisableScaleIn defaults to true here: a metric
+	// the application publishes has no data when the application stops publishing, and a
+	// policy without data never agrees to scale in; set it to false for a metric that is always
+	// published and falls as tasks are added. Default: none.
 	CustomMetric *scaling.MetricMathProps
+	// Predictive adds a predictive scaling policy (see scaling.Predict) whose forecast of the
+	// daily and weekly load raises the task count ahead of it in ForecastAndScale mode. Its
+	// TargetGroup is the service's own; PredictRequestCount reads one target group, so it needs
+	// Strategy ROLLING. Default: none.
+	Predictive *scaling.PredictiveProps
 	// CpuStep adds step scaling on CPU utilisation, for sudden rises target tracking is too slow
 	// for. Default: none.
 	CpuStep *CpuStep

@@ -40,6 +40,10 @@ func defaults() ServiceProps {
 		HealthCheckGracePeriod: dur(60 * time.Second),
 		StaticStability:        jsii.Bool(true),
 		CpuTarget:              ptr(scaling.DefaultTargetPercent),
+		CpuScalesIn:            jsii.Bool(true),
+		HighResolutionMetrics:  jsii.Bool(false),
+		MemoryScalesIn:         jsii.Bool(false),
+		UtilizationScalesIn:    jsii.Bool(false),
 		ScaleOutCooldown:       dur(scaling.DefaultScaleOutCooldown),
 		ScaleInCooldown:        dur(scaling.DefaultScaleInCooldown),
 		UtilizationExpression:  jsii.String(scaling.MaxCpuMemory),
@@ -105,7 +109,16 @@ func overlay(props *ServiceProps) ServiceProps {
 	p.ScaleInCooldown = or(q.ScaleInCooldown, p.ScaleInCooldown)
 	p.MemoryTarget, p.RequestsPerTarget, p.UtilizationTarget = q.MemoryTarget, q.RequestsPerTarget, q.UtilizationTarget
 	p.UtilizationExpression = or(q.UtilizationExpression, p.UtilizationExpression)
-	p.CustomMetric = q.CustomMetric
+	p.CpuScalesIn = or(q.CpuScalesIn, p.CpuScalesIn)
+	p.HighResolutionMetrics = or(q.HighResolutionMetrics, p.HighResolutionMetrics)
+	p.MemoryScalesIn = or(q.MemoryScalesIn, p.MemoryScalesIn)
+	p.UtilizationScalesIn = or(q.UtilizationScalesIn, p.UtilizationScalesIn)
+	if q.CustomMetric != nil {
+		m := *q.CustomMetric
+		m.DisableScaleIn = or(m.DisableScaleIn, jsii.Bool(true))
+		p.CustomMetric = &m
+	}
+	p.Predictive = q.Predictive
 	if q.CpuStep != nil {
 		s := CpuStep{
 			Threshold:         ptr(DefaultCpuStepThreshold),
@@ -352,6 +365,24 @@ func validate(c *check.Problems, p *ServiceProps, region string) taskCount {
 		}
 		if m.Target == nil || *m.Target <= 0 {
 			c.Addf("CustomMetric.Target must be set and > 0")
+		}
+	}
+	// Application Auto Scaling scales in only when every target-tracking policy is ready to.
+	scalesIn := *p.CpuScalesIn || p.RequestsPerTarget != nil ||
+		(p.MemoryTarget != nil && *p.MemoryScalesIn) ||
+		(p.UtilizationTarget != nil && *p.UtilizationScalesIn) ||
+		(p.CustomMetric != nil && !*p.CustomMetric.DisableScaleIn)
+	if !scalesIn {
+		c.Addf("CpuScalesIn is false and no other target-tracking policy scales in: the task count would never fall; let CPU (CpuScalesIn true) or request count (RequestsPerTarget) scale in")
+	}
+	if pr := p.Predictive; pr != nil {
+		if pr.TargetGroup != nil {
+			c.Addf("Predictive.TargetGroup must be unset: predictive scaling on request count reads the service's own target group")
+		}
+		scaling.ValidatePredictive(c, "Predictive.", *pr, pr.Metric == scaling.PredictRequestCount)
+		if s := p.Deployment.Strategy; pr.Metric == scaling.PredictRequestCount && s != Rolling {
+			c.Addf("Predictive.Metric %s reads one target group, and a %s deployment moves the traffic to the other: predict on %s or %s, or deploy ROLLING",
+				pr.Metric, s, scaling.PredictCpu, scaling.PredictMemory)
 		}
 	}
 	if s := p.CpuStep; s != nil {

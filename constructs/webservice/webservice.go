@@ -95,6 +95,8 @@ type Service struct {
 	CpuScaling appscaling.TargetTrackingScalingPolicy
 	// StepScaling is the CPU step policy; nil unless CpuStep.
 	StepScaling *scaling.StepPolicy
+	// PredictiveScaling is the predictive scaling policy; nil unless Predictive.
+	PredictiveScaling appscaling.CfnScalingPolicy
 	// Alarms are the service's alarms, all notifying AlarmTopic.
 	Alarms Alarms
 	// Floor is the task count the service never goes below (see Service).
@@ -460,15 +462,22 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount,
 		return err
 	}
 	this.ScalableTarget = target
-	tracking := func(v *float64) *scaling.TrackingProps {
-		return &scaling.TrackingProps{Target: v, ScaleOutCooldown: p.ScaleOutCooldown, ScaleInCooldown: p.ScaleInCooldown}
+	tracking := func(v *float64, scalesIn bool) *scaling.TrackingProps {
+		return &scaling.TrackingProps{Target: v, ScaleOutCooldown: p.ScaleOutCooldown, ScaleInCooldown: p.ScaleInCooldown,
+			DisableScaleIn: jsii.Bool(!scalesIn), HighResolution: p.HighResolutionMetrics}
 	}
 	var errs []error
 	keep := func(err error) { errs = append(errs, err) }
-	this.CpuScaling, err = scaling.TrackCpu(target, jsii.String("CpuTracking"), tracking(p.CpuTarget))
+	if *p.HighResolutionMetrics {
+		// The policies below depend on the scalable target, which depends on the service, so
+		// CloudFormation updates them after the service's deployment, when every task publishes
+		// 20-second metrics (ECS: update the resolution first, then the policy).
+		this.Service.Node().DefaultChild().(awsecs.CfnService).SetMonitoring(scaling.HighResolutionMonitoring())
+	}
+	this.CpuScaling, err = scaling.TrackCpu(target, jsii.String("CpuTracking"), tracking(p.CpuTarget, *p.CpuScalesIn))
 	keep(err)
 	if p.MemoryTarget != nil {
-		_, err = scaling.TrackMemory(target, jsii.String("MemoryTracking"), tracking(p.MemoryTarget))
+		_, err = scaling.TrackMemory(target, jsii.String("MemoryTracking"), tracking(p.MemoryTarget, *p.MemoryScalesIn))
 		keep(err)
 	}
 	switch {
@@ -493,7 +502,8 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount,
 		})
 		keep(err)
 	case p.RequestsPerTarget != nil:
-		_, err = scaling.TrackRequestCount(target, jsii.String("RequestCountTracking"), this.TargetGroup, tracking(p.RequestsPerTarget))
+		_, err = scaling.TrackRequestCount(target, jsii.String("RequestCountTracking"), this.TargetGroup,
+			&scaling.TrackingProps{Target: p.RequestsPerTarget, ScaleOutCooldown: p.ScaleOutCooldown, ScaleInCooldown: p.ScaleInCooldown})
 		keep(err)
 	}
 	if p.UtilizationTarget != nil {
@@ -505,6 +515,7 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount,
 			// The cooldowns of the CPU policy, so that both react alike.
 			ScaleOutCooldown: p.ScaleOutCooldown,
 			ScaleInCooldown:  p.ScaleInCooldown,
+			DisableScaleIn:   jsii.Bool(!*p.UtilizationScalesIn),
 		})
 		keep(err)
 	}
@@ -513,6 +524,14 @@ func (this *Service) scale(s constructs.Construct, p *ServiceProps, k taskCount,
 		m.ScaleOutCooldown = or(m.ScaleOutCooldown, p.ScaleOutCooldown)
 		m.ScaleInCooldown = or(m.ScaleInCooldown, p.ScaleInCooldown)
 		_, err = scaling.TrackMetricMath(target, jsii.String("CustomMetricTracking"), &m)
+		keep(err)
+	}
+	if p.Predictive != nil {
+		pr := *p.Predictive
+		if pr.Metric == scaling.PredictRequestCount {
+			pr.TargetGroup = this.TargetGroup
+		}
+		this.PredictiveScaling, err = scaling.Predict(target, jsii.String("Predictive"), &pr)
 		keep(err)
 	}
 	if st := p.CpuStep; st != nil {
