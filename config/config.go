@@ -318,6 +318,9 @@ func (e *Environment) validateWorkloads(add func(path, format string, args ...an
 	}
 	if p := e.Pipeline; p != nil {
 		logs("pipeline.buildLogRetentionDays", p.BuildLogRetentionDays)
+		if p.BakeMinutes != nil {
+			add("pipeline.bakeMinutes", "removed: ECS bakes each service now, set services.web[].deployment.bakeMinutes; delete this key")
+		}
 		switch {
 		case !repos[p.Repository]:
 			add("pipeline.repository", "%q is not in platform.repositories %q", p.Repository, e.Platform.Repositories)

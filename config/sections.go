@@ -332,13 +332,17 @@ type AutoHeal struct {
 // Pipeline configures the environment's delivery pipeline (constructs/pipeline). It builds the
 // image of Repository and deploys every web service and worker that uses that repository.
 type Pipeline struct {
-	Repository               string         `json:"repository"`
-	Source                   PipelineSource `json:"source"`
-	ManualApproval           bool           `json:"manualApproval"`
-	BakeMinutes              *int           `json:"bakeMinutes"`
-	DeploymentTimeoutMinutes *int           `json:"deploymentTimeoutMinutes"`
-	BuildLogRetentionDays    *int           `json:"buildLogRetentionDays"`
-	BuildContext             *string        `json:"buildContext"`
+	Repository     string         `json:"repository"`
+	Source         PipelineSource `json:"source"`
+	ManualApproval bool           `json:"manualApproval"`
+	// DeploymentTimeoutMinutes is how long each ECS deploy action may take, 1 to 60; it must
+	// cover the worst-case deploy time of every service the pipeline deploys. Default: 60.
+	DeploymentTimeoutMinutes *int `json:"deploymentTimeoutMinutes"`
+	// BakeMinutes is removed: ECS bakes each service itself (services.web[].deployment.bakeMinutes).
+	// It is still decoded, only to say so when cdk.json sets it.
+	BakeMinutes           *int    `json:"bakeMinutes"`
+	BuildLogRetentionDays *int    `json:"buildLogRetentionDays"`
+	BuildContext          *string `json:"buildContext"`
 }
 
 // PipelineSource is a Git repository through a CodeConnections connection, or a zipped source

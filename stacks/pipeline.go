@@ -1,8 +1,9 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -19,30 +20,29 @@ type Pipeline struct {
 
 // NewPipeline creates the "Pipeline" stack of env: it builds the image of the configured
 // repository and deploys every web service and worker that runs it, in config order (web
-// services first). When the deploy stage ends, its condition checks each web service's
-// deployment alarms (5xx rate, unhealthy hosts) and rolls the stage back if one stays in ALARM.
+// services first). ECS watches each service's deployment alarms through the service's own bake
+// and rolls a failing one back; the Deploy stage's last action waits until ECS reports every
+// deployment complete before it records the release, and a failure rolls the whole stage back.
 func NewPipeline(scope constructs.Construct, env config.Environment, platform *Platform, services *Services) (*Pipeline, error) {
 	p := env.Pipeline
 	stack := newStack(scope, "Pipeline", env, "build, push and roll out the "+p.Repository+" image")
 	var deploy []pipeline.Service
-	target := func(name string, svc awsecs.BaseService, container awsecs.ContainerDefinition, td awsecs.TaskDefinition, alarms ...awscloudwatch.IAlarm) {
+	target := func(name string, svc awsecs.BaseService, container awsecs.ContainerDefinition, td awsecs.TaskDefinition, worst time.Duration) {
 		deploy = append(deploy, pipeline.Service{
 			Name: name, Service: svc, ContainerName: *container.ContainerName(),
-			TaskRole: td.TaskRole(), ExecutionRole: td.ExecutionRole(), Alarms: alarms,
+			TaskRole: td.TaskRole(), ExecutionRole: td.ExecutionRole(), DeployWorstCase: worst,
 		})
 	}
 	for _, w := range env.Services.Web {
 		if w.Repository == p.Repository {
 			s := services.Web[w.Name]
-			target(w.Name, s.Service, s.Container, s.TaskDefinition, s.Alarms.Target5xx, s.Alarms.UnhealthyHosts)
+			target(w.Name, s.Service, s.Container, s.TaskDefinition, s.Timeline.Complete)
 		}
 	}
 	for _, w := range env.Services.Workers {
-		// No alarm of a worker gates the stage: its dead-letter alarm stays in ALARM until someone
-		// empties the queue, which would roll back every release after one bad message.
 		if w.Repository == p.Repository {
 			s := services.Workers[w.Name]
-			target(w.Name, s.Service, s.Container, s.TaskDefinition)
+			target(w.Name, s.Service, s.Container, s.TaskDefinition, s.DeployWorstCase)
 		}
 	}
 	props := &pipeline.PipelineProps{
@@ -50,7 +50,6 @@ func NewPipeline(scope constructs.Construct, env config.Environment, platform *P
 		Repository:        platform.Registry.Repositories[p.Repository],
 		Services:          deploy,
 		ManualApproval:    p.ManualApproval,
-		BakeTime:          minutes(p.BakeMinutes),
 		DeploymentTimeout: minutes(p.DeploymentTimeoutMinutes),
 		LogRetention:      retention(p.BuildLogRetentionDays),
 		BuildContext:      p.BuildContext,

@@ -90,7 +90,7 @@ func TestProductionRuleUnchanged(t *testing.T) {
 			w["maxTasks"] = 30.0
 			w["scaling"].(map[string]any)["cpuTargetPercent"] = 60.0
 			w["alarms"].(map[string]any)["target5xxPercent"] = 2.0
-			w["deployment"].(map[string]any)["bakeMinutes"] = 30.0
+			w["deployment"].(map[string]any)["bakeMinutes"] = 10.0
 			w["stopTimeoutSeconds"] = 90.0
 			w["imageTag"] = "v2"
 		}

@@ -1552,6 +1552,112 @@ func TestPipelineProperties(t *testing.T) {
 		}
 
 		propCheckBuildSpec(t, env, p, actions, build, project, files, containers)
+		propCheckRelease(t, env, p, actions, firstDeploy, want)
+	}
+}
+
+// propBakeMinutes is the least time ECS bakes one deployment of svc, from its template: the bake
+// after full traffic, plus the canary's bake or every linear step's.
+func propBakeMinutes(svc propRes) float64 {
+	dc := svc.props["DeploymentConfiguration"]
+	bake, _ := propNum(dig(dc, "BakeTimeInMinutes"))
+	if b, ok := propNum(dig(dc, "CanaryConfiguration", "CanaryBakeTimeInMinutes")); ok {
+		bake += b
+	}
+	if b, ok := propNum(dig(dc, "LinearConfiguration", "StepBakeTimeInMinutes")); ok {
+		step, _ := propNum(dig(dc, "LinearConfiguration", "StepPercent"))
+		if step > 0 {
+			bake += b * (math.Ceil(100/step-1e-9) - 1)
+		}
+	}
+	return bake
+}
+
+// propCheckRelease checks issue 11's pipeline: the Deploy stage ends with a CodeBuild action
+// that waits for ECS to report every deployed service's deployment complete and only then records
+// the tag in the repository's release parameter; a failure rolls the stage back; no stage waits
+// on CloudWatch alarms (ECS bakes each service); every timeout outlasts each service's bakes.
+func propCheckRelease(t *testing.T, env config.Environment, p propRes, actions []propAction, deployStage int, deployed map[string]propRes) {
+	t.Helper()
+	stages := asList(p.props["Stages"])
+	for i, s := range stages {
+		for _, cond := range []string{"BeforeEntry", "OnSuccess", "OnFailure"} {
+			if strings.Contains(fmt.Sprint(dig(s, cond)), "CloudWatchAlarm") {
+				t.Errorf("%s: stage %d (%v) %s waits on CloudWatch alarms; ECS bakes each service and rolls it back itself", p, i, dig(s, "Name"), cond)
+			}
+		}
+	}
+	if deployStage < 0 {
+		return
+	}
+	if r := dig(stages[deployStage], "OnFailure", "Result"); r != "ROLLBACK" {
+		t.Errorf("%s: the Deploy stage's OnFailure.Result is %v, want ROLLBACK: a failure after some services took the release must not leave a mix", p, r)
+	}
+	var lastDeploy float64
+	var release []propAction
+	for _, a := range actions {
+		if a.stage != deployStage {
+			continue
+		}
+		order, _ := propNum(a.a["RunOrder"])
+		switch {
+		case a.is("Deploy", "ECS"):
+			lastDeploy = max(lastDeploy, order)
+			svc, _ := propResolveRes(p.stack, dig(a.a, "Configuration", "ServiceName"), "AWS::ECS::Service")
+			timeout, ok := propNum(dig(a.a, "Configuration", "DeploymentTimeout"))
+			if bake := propBakeMinutes(svc); !ok || timeout < bake || timeout > 60 {
+				t.Errorf("%s: ECS deploy action %s: DeploymentTimeout %v, want 1 to 60 minutes and more than %s's bakes (%v min)", p, a.name, timeout, svc.id, bake)
+			}
+		case dig(a.a, "ActionTypeId", "Provider") == "CodeBuild":
+			release = append(release, a)
+		}
+	}
+	if len(release) != 1 {
+		t.Errorf("%s: %d CodeBuild actions in the Deploy stage, want 1 (the Release check)", p, len(release))
+		return
+	}
+	if order, _ := propNum(release[0].a["RunOrder"]); order <= lastDeploy {
+		t.Errorf("%s: Release action %s runs at %v, not after the last ECS deploy action (%v)", p, release[0].name, order, lastDeploy)
+	}
+	project, ok := propResolveRes(p.stack, dig(release[0].a, "Configuration", "ProjectName"), "AWS::CodeBuild::Project")
+	if !ok {
+		t.Errorf("%s: Release action %s has no CodeBuild project of the app", p, release[0].name)
+		return
+	}
+	vars := map[string]any{}
+	for _, v := range asList(dig(project.props, "Environment", "EnvironmentVariables")) {
+		name, _ := dig(v, "Name").(string)
+		vars[name] = dig(v, "Value")
+	}
+	timeout, _ := propNum(project.props["TimeoutInMinutes"])
+	for key, svc := range deployed {
+		if !propRefers(project.stack, vars["SERVICES"], svc) {
+			t.Errorf("%s: SERVICES %s does not name %s: the Release check would not wait for it", project, propRender(project.stack, vars["SERVICES"]), key)
+		}
+		if bake := propBakeMinutes(svc); timeout <= bake {
+			t.Errorf("%s: TimeoutInMinutes %v, not more than %s's bakes (%v min): the check would time out while ECS still bakes", project, timeout, key, bake)
+		}
+	}
+	param, ok := propResolveRes(project.stack, vars["RELEASE_PARAMETER"], "AWS::SSM::Parameter")
+	if want := "/okiagari/" + env.Name + "/release/" + env.Pipeline.Repository; !ok || param.props["Name"] != want {
+		t.Errorf("%s: RELEASE_PARAMETER %s, want the SSM parameter %s", project, propRender(project.stack, vars["RELEASE_PARAMETER"]), want)
+	}
+	var spec struct {
+		Phases map[string]struct {
+			Commands []string `json:"commands"`
+		} `json:"phases"`
+	}
+	if err := json.Unmarshal([]byte(fmt.Sprint(dig(project.props, "Source", "BuildSpec"))), &spec); err != nil {
+		t.Errorf("%s: Source.BuildSpec is not a JSON buildspec: %v", project, err)
+		return
+	}
+	commands := spec.Phases["build"].Commands
+	check := slices.IndexFunc(commands, func(c string) bool {
+		return strings.Contains(c, "aws ecs describe-services") && strings.Contains(c, "COMPLETED") && strings.Contains(c, "aws ecs describe-task-definition")
+	})
+	record := slices.IndexFunc(commands, func(c string) bool { return strings.Contains(c, "aws ssm put-parameter") })
+	if check < 0 || record != len(commands)-1 || record < check {
+		t.Errorf("%s: Source.BuildSpec build commands %q: want the ECS check, then the tag recorded last", project, commands)
 	}
 }
 

@@ -69,6 +69,19 @@ var invalidWorkloads = []invalidCase{
 		web(c, "prod")["scaling"].(map[string]any)["cpuStep"] = map[string]any{"thresholdPercent": 85.0,
 			"steps": []any{map[string]any{"lower": 0.0, "upper": 20.0, "change": 1.0}, map[string]any{"lower": 20.0, "change": 2.0}}}
 	}, `webservice "prod/Services/Web": CpuStep.Steps[1] needs CPU >= 105 % (CpuStep.Threshold 85 + Lower 20) and can never fire: Fargate caps CPU utilisation at 100 %; every step must start below 100 %`},
+	{"pipeline bake removed", func(c map[string]any) { section(c, "prod", "pipeline")["bakeMinutes"] = 30.0 },
+		`env "prod": pipeline.bakeMinutes: removed: ECS bakes each service now, set services.web[].deployment.bakeMinutes; delete this key`},
+	{"pipeline timeout shorter than a service's worst-case deploy", func(c map[string]any) {
+		section(c, "prod", "pipeline")["deploymentTimeoutMinutes"] = 30.0
+	}, `pipeline "prod/Pipeline/Pipeline": DeploymentTimeout 30m0s is shorter than Services[0] "web"'s DeployWorstCase 32m50s, the longest its successful deployment takes: ` +
+		`the deploy action would fail a deployment ECS is still carrying out; set DeploymentTimeout to at least 33m0s (default 60 minutes, the most the action allows), ` +
+		`or shorten the service's deployment (its bakes; for a worker also ProtectionExpiry, during which a busy task holds the deployment back, and StopTimeout)`},
+	{"pipeline timeout shorter than a worker's protection expiry", func(c map[string]any) {
+		// The mailer's protection expiry is its visibility timeout rounded up: 50 minutes.
+		worker(c, "prod")["queue"].(map[string]any)["visibilityTimeoutSeconds"] = 3000.0
+	}, `pipeline "prod/Pipeline/Pipeline": DeploymentTimeout 45m0s is shorter than Services[1] "mailer"'s DeployWorstCase 53m0s, the longest its successful deployment takes: ` +
+		`the deploy action would fail a deployment ECS is still carrying out; set DeploymentTimeout to at least 53m0s (default 60 minutes, the most the action allows), ` +
+		`or shorten the service's deployment (its bakes; for a worker also ProtectionExpiry, during which a busy task holds the deployment back, and StopTimeout)`},
 	{"auto-heal capacity", func(c map[string]any) { env(c, "prod")["autoHeal"].([]any)[0].(map[string]any)["capacity"] = 2.0 },
 		`autoheal "prod/AutoHeal/Chat": Capacity must be 1 (one writer: a second instance would write the same EFS data at the same time), got 2`},
 	{"auto-heal compose version without its checksum", func(c map[string]any) {

@@ -52,23 +52,26 @@ func TestPipelineInvalid(t *testing.T) {
 			prefix + "Services[0].Service must be set\n" +
 				prefix + "Services[0].TaskRole must be set: the deploy role may pass only the services' roles\n" +
 				prefix + "Services[0].ExecutionRole must be set: the deploy role may pass only the services' roles"},
-		{"bake too long", with(func(p *pipeline.PipelineProps) { p.BakeTime = minutes(61) }),
-			prefix + `BakeTime 1h1m0s must be a whole number of minutes between 0 and 60`},
-		{"bake negative", with(func(p *pipeline.PipelineProps) { p.BakeTime = minutes(-1) }),
-			prefix + `BakeTime -1m0s must be a whole number of minutes between 0 and 60`},
-		{"bake not whole minutes", with(func(p *pipeline.PipelineProps) { p.BakeTime = seconds(90) }),
-			prefix + `BakeTime 1m30s must be a whole number of minutes between 0 and 60`},
-		{"bake without alarms", with(func(p *pipeline.PipelineProps) {
-			p.Services[0].Alarms, p.Services[1].Alarms = nil, nil
+		{"release as a service name", with(func(p *pipeline.PipelineProps) { p.Services[0].Name = "Release" }),
+			prefix + `Services[0].Name "Release" is the name of the Deploy stage's last action, which waits for ECS and records the release; choose another`},
+		{"worst case missing", with(func(p *pipeline.PipelineProps) { p.Services[1].DeployWorstCase = 0 }),
+			prefix + `Services[1].DeployWorstCase must be > 0, got 0s: the longest a successful deployment of "Worker" takes, bake included ` +
+				`(webservice.Service.Timeline.Complete, worker.Worker.DeployWorstCase); the deploy and release timeouts are sized by it`},
+		{"worst case over the action's maximum", with(func(p *pipeline.PipelineProps) { p.Services[0].DeployWorstCase = 73 * time.Minute }),
+			prefix + `Services[0] "Web": DeployWorstCase 1h13m0s is longer than 60 minutes, the longest an ECS deploy action may take: ` +
+				`shorten the service's bakes (deployment bake, canary or linear step bake) or, for a worker, its ProtectionExpiry, until it fits`},
+		{"timeout shorter than a service's worst case", with(func(p *pipeline.PipelineProps) {
+			p.DeploymentTimeout = minutes(24)
+			p.Services[1].DeployWorstCase = 24*time.Minute + 30*time.Second
 		}),
-			prefix + `BakeTime 10m0s needs alarms to watch, but no service has Alarms; give services Alarms or set BakeTime to 0`},
-		{"too many alarms", with(func(p *pipeline.PipelineProps) {
-			a := p.Services[0].Alarms[0]
-			p.Services[0].Alarms = append(p.Services[0].Alarms, a, a, a, a, a)
-		}),
-			prefix + `Services have 7 alarms in all, but the bake condition takes at most 5 (one rule per alarm); combine some into a composite alarm`},
+			prefix + `DeploymentTimeout 24m0s is shorter than Services[1] "Worker"'s DeployWorstCase 24m30s, the longest its successful deployment takes: ` +
+				`the deploy action would fail a deployment ECS is still carrying out; set DeploymentTimeout to at least 25m0s ` +
+				`(default 60 minutes, the most the action allows), or shorten the service's deployment (its bakes; for a worker also ` +
+				`ProtectionExpiry, during which a busy task holds the deployment back, and StopTimeout)`},
 		{"deployment timeout zero", with(func(p *pipeline.PipelineProps) { p.DeploymentTimeout = minutes(0) }),
 			prefix + `DeploymentTimeout 0s must be a whole number of minutes between 1 and 60`},
+		{"deployment timeout not whole minutes", with(func(p *pipeline.PipelineProps) { p.DeploymentTimeout = seconds(1830) }),
+			prefix + `DeploymentTimeout 30m30s must be a whole number of minutes between 1 and 60`},
 		{"deployment timeout too long", with(func(p *pipeline.PipelineProps) { p.DeploymentTimeout = minutes(61) }),
 			prefix + `DeploymentTimeout 1h1m0s must be a whole number of minutes between 1 and 60`},
 		{"empty branch", with(func(p *pipeline.PipelineProps) { c := *connection(); c.Branch = ""; p.Connection = &c }),
@@ -109,7 +112,7 @@ func TestPipelineInvalid(t *testing.T) {
 	if _, err := pipeline.NewPipeline(stack, jsii.String("Valid"), &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.BakeTime != before.BakeTime || p.DeploymentTimeout != before.DeploymentTimeout || p.LogRetention != before.LogRetention || p.BuildContext != before.BuildContext {
+	if p.DeploymentTimeout != before.DeploymentTimeout || p.LogRetention != before.LogRetention || p.BuildContext != before.BuildContext {
 		t.Error("NewPipeline wrote to the caller's props")
 	}
 }

@@ -2,12 +2,12 @@ package pipeline
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
@@ -26,9 +26,10 @@ import (
 
 // Service is one ECS service the pipeline deploys the image to.
 type Service struct {
-	// Name names the service inside the pipeline: the deploy action, its image definitions file
-	// (imagedefinitions-<Name>.json) and its bake rules. 1 to 40 letters, digits and hyphens,
-	// starting with a letter; unique in the pipeline. Default: none, required.
+	// Name names the service inside the pipeline: its deploy action and its image definitions
+	// file (imagedefinitions-<Name>.json). 1 to 40 letters, digits and hyphens, starting with a
+	// letter; unique in the pipeline, and not "Release" (the Deploy stage's last action).
+	// Default: none, required.
 	Name string
 	// Service is the ECS service to update. Default: none, required.
 	Service awsecs.IBaseService
@@ -41,10 +42,11 @@ type Service struct {
 	TaskRole awsiam.IRole
 	// ExecutionRole is the service's task execution role. Default: none, required.
 	ExecutionRole awsiam.IRole
-	// Alarms are watched after the deployment (see PipelineProps.BakeTime): one in ALARM rolls
-	// the deploy stage back. The service's own deployment alarms and circuit breaker roll back a
-	// deployment that fails while it runs. Default: none; this service adds nothing to the bake.
-	Alarms []awscloudwatch.IAlarm
+	// DeployWorstCase is the longest a successful deployment of the service takes, its bake
+	// included: webservice.Service.Timeline.Complete, worker.Worker.DeployWorstCase. The deploy
+	// action's DeploymentTimeout and the Release check's timeout must cover it. Default: none,
+	// required (> 0, at most 60 minutes).
+	DeployWorstCase time.Duration
 }
 
 // ConnectionSource is a Git repository reached through an AWS CodeConnections (formerly CodeStar
@@ -89,14 +91,12 @@ type PipelineProps struct {
 	// ManualApproval adds an Approve stage between Build and Deploy: a person must approve every
 	// release (production). Default: false, releases go out as soon as they are built.
 	ManualApproval bool
-	// BakeTime is how long, in whole minutes up to 60, CodePipeline gives an alarm of the services
-	// that is in ALARM after the deployment to return to OK before it rolls the deploy stage
-	// back (the WaitTime of the CloudWatchAlarm rule). 0 turns the bake condition off.
-	// Default: 10 minutes, a few alarm periods of a 1-minute alarm.
-	BakeTime *time.Duration
-	// DeploymentTimeout is how long each ECS deploy action waits for its service to reach a
-	// steady state, in whole minutes from 1 to 60 (the action's limits). Default: 30 minutes,
-	// enough for a rolling update that drains connections for 60 s per batch.
+	// DeploymentTimeout is how long each ECS deploy action may take, in whole minutes from 1 to
+	// 60 (the action's limits); it must cover every service's DeployWorstCase. Default: 60
+	// minutes, the most the action allows, so every service that fits an action fits the
+	// default. ECS itself rolls a failing deployment back (circuit breaker, deployment alarms):
+	// the timeout only ends a deployment that is stuck (waiting for capacity, say), and a value
+	// closer to the slowest worst case ends it sooner.
 	DeploymentTimeout *time.Duration
 	// LogRetention is how long build logs are kept; the log group is retained when the stack is
 	// deleted. Default: one year, so any image in use can be traced to its build.
@@ -105,31 +105,38 @@ type PipelineProps struct {
 	// passed to `docker build` as its context. Default: ".", the repository root.
 	BuildContext *string
 	// ReleaseParameter is the SSM parameter that records the released tag (see
-	// registry.RegistryProps.ReleaseParameterPrefix). When set, a last stage writes the tag
-	// there once the deploy stage has succeeded and passed its alarm check, so services that
-	// read their tag from it run the current release after a `cdk deploy`, and never a release
-	// that was rolled back. Default: none, no Release stage.
+	// registry.RegistryProps.ReleaseParameterPrefix). When set, the Deploy stage's Release action
+	// writes the tag there once ECS reports every service's deployment complete, bake included,
+	// with the new image; so services that read their tag from it run the current release after a
+	// `cdk deploy`, and never one that ECS or the stage rolled back. Default: none; the Release
+	// action still waits for ECS, and records nothing.
 	ReleaseParameter awsssm.IStringParameter
 }
 
 func defaults() PipelineProps {
-	bake, timeout := 10*time.Minute, 30*time.Minute
+	timeout := MaxDeploymentTimeout
 	return PipelineProps{
-		BakeTime:          &bake,
 		DeploymentTimeout: &timeout,
 		LogRetention:      awslogs.RetentionDays_ONE_YEAR,
 		BuildContext:      jsii.String("."),
 	}
 }
 
-// Pipeline is a release pipeline: source, image build, optional approval, ECS deploy and bake.
+// MaxDeploymentTimeout is the longest an ECS deploy action may take: CodePipeline's quota
+// "Length of time before an action times out" allows the ECS deployment action at most one hour.
+const MaxDeploymentTimeout = time.Hour
+
+// Pipeline is a release pipeline: source, image build, optional approval, then a Deploy stage
+// that deploys each service and waits until ECS reports every deployment complete.
 type Pipeline struct {
 	constructs.Construct
 	// Pipeline is the CodePipeline (V2, QUEUED execution mode).
 	Pipeline awscodepipeline.Pipeline
 	// Project is the privileged CodeBuild project that builds and pushes the image.
 	Project awscodebuild.PipelineProject
-	// ReleaseProject records the released tag in ReleaseParameter; nil without one.
+	// ReleaseProject runs the Deploy stage's last action: it waits until ECS reports every
+	// service's deployment complete with the new image, then records the tag in
+	// ReleaseParameter (when set).
 	ReleaseProject awscodebuild.PipelineProject
 	// ArtifactBucket holds the pipeline's artifacts: versioned, KMS-encrypted with ArtifactKey,
 	// TLS-only, not public, retained.
@@ -155,9 +162,6 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 		p.Connection = props.Connection
 		p.S3Source = props.S3Source
 		p.ManualApproval = props.ManualApproval
-		if props.BakeTime != nil {
-			p.BakeTime = props.BakeTime
-		}
 		if props.DeploymentTimeout != nil {
 			p.DeploymentTimeout = props.DeploymentTimeout
 		}
@@ -327,8 +331,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 	actionRole := this.DeployRole.WithoutPolicyUpdates(nil)
 	deployTimeout := check.Minutes(p.DeploymentTimeout.Minutes())
 	var deployActions []awscodepipeline.IAction
-	var rules []awscodepipeline.Rule
-	var alarmArns []*string
+	var slowest time.Duration
 	for i, s := range p.Services {
 		deployActions = append(deployActions, awscodepipelineactions.NewEcsDeployAction(&awscodepipelineactions.EcsDeployActionProps{
 			ActionName:        jsii.String(s.Name),
@@ -338,76 +341,146 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) (
 			DeploymentTimeout: deployTimeout,
 			Role:              actionRole,
 		}))
-		for j, a := range s.Alarms {
-			rules = append(rules, awscodepipeline.NewRule(&awscodepipeline.RuleProps{
-				Name:     jsii.String(fmt.Sprintf("Bake-%s-%d", s.Name, j+1)),
-				Provider: jsii.String("CloudWatchAlarm"),
-				Version:  jsii.String("1"),
-				Configuration: &map[string]any{
-					"AlarmName": a.AlarmName(),
-					"WaitTime":  fmt.Sprint(int(p.BakeTime.Minutes())),
-				},
-			}))
-			alarmArns = append(alarmArns, a.AlarmArn())
-		}
+		slowest = max(slowest, s.DeployWorstCase)
 	}
-	deploy := &awscodepipeline.StageOptions{
+	this.ReleaseProject = newReleaseProject(this, &p, slowest)
+	deployActions = append(deployActions, awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName: jsii.String(releaseAction),
+		RunOrder:   jsii.Number(float64(len(p.Services) + 1)),
+		Type:       awscodepipelineactions.CodeBuildActionType_TEST,
+		Project:    this.ReleaseProject,
+		Input:      built,
+		EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
+			"IMAGE_TAG": {Value: buildAction.Variable(jsii.String("IMAGE_TAG"))},
+		},
+	}))
+	this.Pipeline.AddStage(&awscodepipeline.StageOptions{
 		StageName: jsii.String("Deploy"),
 		Actions:   &deployActions,
-	}
-	if *p.BakeTime > 0 {
-		deploy.OnSuccess = &awscodepipeline.Conditions{Conditions: &[]*awscodepipeline.Condition{{
-			Result: awscodepipeline.Result_ROLLBACK,
-			Rules:  &rules,
-		}}}
-		// The CloudWatchAlarm rule runs as the pipeline's role.
-		pipelineRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
-			Resources: &alarmArns,
-		}))
-	}
-	this.Pipeline.AddStage(deploy)
-
-	if p.ReleaseParameter != nil {
-		this.ReleaseProject = awscodebuild.NewPipelineProject(c, jsii.String("Release"), &awscodebuild.PipelineProjectProps{
-			Description: jsii.String(fmt.Sprintf("Records the tag the %s pipeline released", p.EnvironmentName)),
-			Environment: &awscodebuild.BuildEnvironment{
-				BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
-				ComputeType: awscodebuild.ComputeType_SMALL,
-			},
-			EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
-				"RELEASE_PARAMETER": {Value: p.ReleaseParameter.ParameterName()},
-			},
-			BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
-				"version": "0.2",
-				"phases": map[string]any{"build": map[string]any{"commands": []string{
-					`test -n "$IMAGE_TAG"`,
-					`aws ssm put-parameter --name "$RELEASE_PARAMETER" --value "$IMAGE_TAG" --type String --overwrite`,
-				}}},
-			}),
-			EncryptionKey:               this.ArtifactKey,
-			GrantReportGroupPermissions: jsii.Bool(false),
-			Logging: &awscodebuild.LoggingOptions{
-				CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: this.LogGroup},
-			},
-			Timeout: check.Minutes(5),
-		})
-		p.ReleaseParameter.GrantWrite(this.ReleaseProject)
-		this.Pipeline.AddStage(&awscodepipeline.StageOptions{
-			StageName: jsii.String("Release"),
-			Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
-				ActionName: jsii.String("RecordTag"),
-				Project:    this.ReleaseProject,
-				Input:      built,
-				EnvironmentVariables: &map[string]*awscodebuild.BuildEnvironmentVariable{
-					"IMAGE_TAG": {Value: buildAction.Variable(jsii.String("IMAGE_TAG"))},
-				},
-			})},
-		})
-	}
+		// A failed deploy action or Release check (a deployment that FAILED, was rolled back by
+		// ECS or timed out) re-runs the stage with the artifacts and variables of the last
+		// execution that succeeded in it: every service, including those that already took the
+		// failed release, goes back to the previous one, instead of the environment running a
+		// mix of both.
+		OnFailure: &awscodepipeline.FailureConditions{Result: awscodepipeline.Result_ROLLBACK},
+	})
 
 	suppressPipelineWildcards(this)
 	return this, nil
+}
+
+// releaseAction is the name of the Deploy stage's last action, which waits for ECS and records
+// the release.
+const releaseAction = "Release"
+
+// releasePoll is how often the Release check asks ECS about the deployments.
+const releasePoll = 30 * time.Second
+
+// newReleaseProject creates the project of the Release action: it waits until ECS reports each
+// service's deployment complete with the new image, then records the tag. Its timeout covers the
+// slowest service's worst case (the deploy actions may return before a bake ends), plus a few
+// minutes for the build to start and poll.
+func newReleaseProject(this *Pipeline, p *PipelineProps, slowest time.Duration) awscodebuild.PipelineProject {
+	var targets []string
+	for _, s := range p.Services {
+		targets = append(targets, *s.Service.Cluster().ClusterName()+"/"+*s.Service.ServiceName()+"/"+s.ContainerName)
+	}
+	env := map[string]*awscodebuild.BuildEnvironmentVariable{
+		"REPOSITORY_URI": {Value: p.Repository.RepositoryUri()},
+		"SERVICES":       {Value: jsii.String(strings.Join(targets, " "))},
+		"POLL_SECONDS":   {Value: jsii.String(fmt.Sprint(releasePoll.Seconds()))},
+	}
+	if p.ReleaseParameter != nil {
+		env["RELEASE_PARAMETER"] = &awscodebuild.BuildEnvironmentVariable{Value: p.ReleaseParameter.ParameterName()}
+	}
+	description := fmt.Sprintf("Waits until ECS reports the %s release deployed to every service", p.EnvironmentName)
+	if p.ReleaseParameter != nil {
+		description += ", then records its tag"
+	}
+	project := awscodebuild.NewPipelineProject(this.Construct, jsii.String("Release"), &awscodebuild.PipelineProjectProps{
+		Description: jsii.String(description),
+		Environment: &awscodebuild.BuildEnvironment{
+			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			ComputeType: awscodebuild.ComputeType_SMALL,
+		},
+		EnvironmentVariables:        &env,
+		BuildSpec:                   awscodebuild.BuildSpec_FromObject(releaseSpec(p.ReleaseParameter != nil)),
+		EncryptionKey:               this.ArtifactKey,
+		GrantReportGroupPermissions: jsii.Bool(false),
+		Logging: &awscodebuild.LoggingOptions{
+			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: this.LogGroup},
+		},
+		Timeout: check.Minutes(math.Ceil(slowest.Minutes()) + 5),
+	})
+	var services []*string
+	for _, s := range p.Services {
+		services = append(services, s.Service.ServiceArn())
+	}
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:DescribeServices"),
+		Resources: &services,
+	}))
+	// DescribeTaskDefinition supports no resource-level permissions.
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:DescribeTaskDefinition"),
+		Resources: jsii.Strings("*"),
+	}))
+	if p.ReleaseParameter != nil {
+		p.ReleaseParameter.GrantWrite(project)
+	}
+	return project
+}
+
+// releaseCheck is the Release action's wait, a bash script run in a subshell. For each service
+// (SERVICES: "cluster/service/container ...") it asks ECS, every POLL_SECONDS, for the PRIMARY
+// deployment and the image its task definition gives the container. It fails at once when that
+// image is not the release (ECS rolled the deployment back, or another deployment replaced it)
+// or the deployment FAILED, and is done with a service once its PRIMARY deployment is COMPLETED
+// (ECS: steady state reached and bake time over) and no ACTIVE deployment (old tasks) remains.
+// Only the CodeBuild project's timeout ends a wait that never finishes.
+const releaseCheck = `(
+set -euo pipefail
+want="$REPOSITORY_URI:$IMAGE_TAG"
+pending="$SERVICES"
+while [ -n "$pending" ]; do
+  waiting=""
+  for s in $pending; do
+    IFS=/ read -r cluster service container <<< "$s"
+    d="$(aws ecs describe-services --cluster "$cluster" --services "$service" --output json | jq -r '.services[0].deployments
+      | (map(select(.status == "PRIMARY"))[0]) as $p
+      | [$p.rolloutState // "NONE", $p.taskDefinition, (map(select(.status == "ACTIVE")) | length), $p.rolloutStateReason // ""] | @tsv')"
+    IFS=$'\t' read -r state taskdef active reason <<< "$d"
+    image="$(aws ecs describe-task-definition --task-definition "$taskdef" --output json |
+      jq -r --arg c "$container" '.taskDefinition.containerDefinitions[] | select(.name == $c) | .image')"
+    if [ "$image" != "$want" ]; then
+      echo "$service runs $image, not $want: ECS rolled the deployment back, or another deployment replaced it"
+      exit 1
+    fi
+    case "$state/$active" in
+      FAILED/*) echo "$service: the deployment FAILED: $reason"; exit 1 ;;
+      COMPLETED/0) echo "$service: ECS reports the deployment complete, bake included" ;;
+      *) waiting="$waiting $s" ;;
+    esac
+  done
+  pending="$waiting"
+  if [ -n "$pending" ]; then echo "waiting for ECS:$pending"; sleep "$POLL_SECONDS"; fi
+done
+)`
+
+// releaseSpec returns the Release project's buildspec: the check, then (with record) the
+// tag written to RELEASE_PARAMETER. CodeBuild stops at the first command that fails, so a
+// failed check records nothing. Tokens stay in environment variables, so the buildspec is plain
+// JSON that a test can run.
+func releaseSpec(record bool) *map[string]any {
+	commands := []string{`test -n "$IMAGE_TAG"`, releaseCheck}
+	if record {
+		commands = append(commands, `aws ssm put-parameter --name "$RELEASE_PARAMETER" --value "$IMAGE_TAG" --type String --overwrite`)
+	}
+	return &map[string]any{
+		"version": "0.2",
+		"env":     map[string]any{"shell": "bash"},
+		"phases":  map[string]any{"build": map[string]any{"commands": commands}},
+	}
 }
 
 // imageFile is the name of the image definitions file of the service with the given name.
@@ -564,18 +637,21 @@ func suppressPipelineWildcards(this *Pipeline) {
 			"pipeline's own artifact bucket and key and on the streams of the project's default log group.",
 		AppliesTo: projectApplies,
 	})
-	if r := this.ReleaseProject; r != nil {
-		releaseApplies := append(append([]string{
-			bucket,
-			`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(r) + `>:\*$/`,
-		}, s3Actions...), kmsActions...)
-		check.SuppressPolicy(r.Role(), check.Suppression{
-			ID: "AwsSolutions-IAM5",
-			Reason: "CDK's grants on the pipeline's own artifact bucket and key (the project's input) and on " +
-				"the streams of the project's default log group; the one write it makes is to the release parameter.",
-			AppliesTo: releaseApplies,
-		})
-	}
+	r := this.ReleaseProject
+	releaseApplies := append(append([]string{
+		bucket,
+		// ecs:DescribeTaskDefinition supports no resource-level permissions.
+		"Resource::*",
+		`/^Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:\/aws\/codebuild\/<` + logicalID(r) + `>:\*$/`,
+	}, s3Actions...), kmsActions...)
+	check.SuppressPolicy(r.Role(), check.Suppression{
+		ID: "AwsSolutions-IAM5",
+		Reason: "Resource * is ecs:DescribeTaskDefinition only, which supports no resource-level permissions " +
+			"(ecs:DescribeServices is limited to the deployed services); the other wildcards are CDK's grants on the " +
+			"pipeline's own artifact bucket and key (the project's input) and on the streams of the project's default " +
+			"log group. Its only write is to the release parameter, when there is one.",
+		AppliesTo: releaseApplies,
+	})
 }
 
 // bucketObjects is how cdk-nag names the artifact bucket's objects in its findings, worked out

@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/constructs/pipeline"
@@ -114,8 +112,8 @@ func TestPipelineDefaults(t *testing.T) {
 	}
 
 	deploys := actions(byName["Deploy"])
-	if len(deploys) != 2 {
-		t.Fatalf("%d deploy actions, want one per service (2)", len(deploys))
+	if len(deploys) != 3 {
+		t.Fatalf("%d actions in the Deploy stage, want one per service (2) and the Release check", len(deploys))
 	}
 	deployRole := map[string]any{"Fn::GetAtt": []any{"PipelineDeployRole3451C4A0", "Arn"}}
 	for i, name := range []string{"Web", "Worker"} {
@@ -124,50 +122,36 @@ func TestPipelineDefaults(t *testing.T) {
 		if a["Name"] != name || a["ActionTypeId"].(map[string]any)["Provider"] != "ECS" || a["RunOrder"] != float64(i+1) {
 			t.Errorf("deploy action %d: %v %v run order %v", i, a["Name"], a["ActionTypeId"], a["RunOrder"])
 		}
-		if cfg["FileName"] != "imagedefinitions-"+name+".json" || cfg["DeploymentTimeout"] != float64(30) {
+		// The default timeout is the action's maximum, 60 minutes.
+		if cfg["FileName"] != "imagedefinitions-"+name+".json" || cfg["DeploymentTimeout"] != float64(60) {
 			t.Errorf("deploy action %s configuration %v", name, cfg)
 		}
 		if fmt.Sprint(a["RoleArn"]) != fmt.Sprint(deployRole) {
 			t.Errorf("deploy action %s runs as %v, want the construct's deploy role", name, a["RoleArn"])
 		}
 	}
-
-	// Bake: after the deploy succeeds, each service alarm is a CloudWatchAlarm rule; one that
-	// stays in ALARM rolls the stage back.
-	cond := byName["Deploy"]["OnSuccess"].(map[string]any)["Conditions"].([]any)
-	if len(cond) != 1 {
-		t.Fatalf("%d success conditions, want 1", len(cond))
+	// After the last deploy action, the Release check: a CodeBuild test action given the tag.
+	release := deploys[2]
+	if release["Name"] != "Release" || release["RunOrder"] != float64(3) ||
+		fmt.Sprint(release["ActionTypeId"]) != fmt.Sprint(map[string]any{"Category": "Test", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"}) {
+		t.Errorf("last Deploy action %v %v run order %v, want the CodeBuild test action Release after the deploys", release["Name"], release["ActionTypeId"], release["RunOrder"])
 	}
-	c := cond[0].(map[string]any)
-	if c["Result"] != "ROLLBACK" {
-		t.Errorf("condition result %v, want ROLLBACK", c["Result"])
+	if env := release["Configuration"].(map[string]any)["EnvironmentVariables"]; !strings.Contains(fmt.Sprint(env), `"name":"IMAGE_TAG","type":"PLAINTEXT","value":"#{Build.IMAGE_TAG}"`) {
+		t.Errorf("Release action environment %v, want IMAGE_TAG = #{Build.IMAGE_TAG}", env)
 	}
-	rules := c["Rules"].([]any)
-	if len(rules) != 2 {
-		t.Fatalf("%d rules, want one per alarm (2)", len(rules))
+	// A failure anywhere in the stage rolls the whole stage back; no alarm condition on success.
+	if got := fmt.Sprint(byName["Deploy"]["OnFailure"]); got != fmt.Sprint(map[string]any{"Result": "ROLLBACK"}) {
+		t.Errorf("Deploy stage OnFailure %s, want {Result: ROLLBACK}", got)
 	}
-	for i, alarm := range []string{"WebCpu27DAD139", "WorkerCpu1122F2E3"} {
-		r := rules[i].(map[string]any)
-		typ := r["RuleTypeId"].(map[string]any)
-		if typ["Category"] != "Rule" || typ["Owner"] != "AWS" || typ["Provider"] != "CloudWatchAlarm" || typ["Version"] != "1" {
-			t.Errorf("rule type %v", typ)
-		}
-		cfg := r["Configuration"].(map[string]any)
-		if fmt.Sprint(cfg["AlarmName"]) != fmt.Sprint(map[string]any{"Ref": alarm}) || cfg["WaitTime"] != "10" {
-			t.Errorf("rule configuration %v, want alarm %s and WaitTime 10 (minutes)", cfg, alarm)
+	if c, ok := byName["Deploy"]["OnSuccess"]; ok {
+		t.Errorf("Deploy stage has an OnSuccess condition %v; ECS bakes each service itself", c)
+	}
+	for id, p := range resources(tpl, "AWS::IAM::Policy") {
+		if strings.Contains(fmt.Sprint(p), "cloudwatch:") {
+			t.Errorf("%s allows CloudWatch actions; the pipeline watches no alarm", id)
 		}
 	}
-	// The rule runs as the pipeline role, which may describe exactly those alarms.
-	tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
-		"Roles": []any{map[string]any{"Ref": "PipelineRole624FA559"}},
-		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
-			"Action": "cloudwatch:DescribeAlarms", "Effect": "Allow",
-			"Resource": []any{
-				map[string]any{"Fn::GetAtt": []any{"WebCpu27DAD139", "Arn"}},
-				map[string]any{"Fn::GetAtt": []any{"WorkerCpu1122F2E3", "Arn"}},
-			},
-		}})},
-	})
+	assertReleaseProject(t, tpl, []string{"web", "worker"}, 30, false)
 
 	// CodeBuild: privileged standard image, Docker layer cache, KMS key, logs to the log group.
 	tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), map[string]any{
@@ -218,8 +202,7 @@ func TestPipelineS3SourceApprovalAndOptions(t *testing.T) {
 		Services:          f.services,
 		S3Source:          &pipeline.S3Source{BucketName: "okiagari-releases", ObjectKey: "app/source.zip"},
 		ManualApproval:    true,
-		BakeTime:          minutes(30),
-		DeploymentTimeout: minutes(15),
+		DeploymentTimeout: minutes(45),
 		LogRetention:      awslogs.RetentionDays_ONE_MONTH,
 		BuildContext:      jsii.String("app"),
 	})
@@ -250,12 +233,8 @@ func TestPipelineS3SourceApprovalAndOptions(t *testing.T) {
 		t.Errorf("build action environment %s, want SOURCE_VERSION from the object's VersionId", env)
 	}
 	deploy := actions(byName["Deploy"])
-	if len(deploy) != 1 || deploy[0]["Configuration"].(map[string]any)["DeploymentTimeout"] != float64(15) {
-		t.Errorf("deploy actions %v, want one with DeploymentTimeout 15", deploy)
-	}
-	rule := byName["Deploy"]["OnSuccess"].(map[string]any)["Conditions"].([]any)[0].(map[string]any)["Rules"].([]any)[0].(map[string]any)
-	if rule["Configuration"].(map[string]any)["WaitTime"] != "30" {
-		t.Errorf("bake rule %v, want WaitTime 30", rule)
+	if len(deploy) != 2 || deploy[0]["Configuration"].(map[string]any)["DeploymentTimeout"] != float64(45) {
+		t.Errorf("deploy actions %v, want one with DeploymentTimeout 45 and the Release check", deploy)
 	}
 	tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
 	tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), map[string]any{
@@ -265,86 +244,6 @@ func TestPipelineS3SourceApprovalAndOptions(t *testing.T) {
 	})
 	assertLeastPrivilege(t, tpl)
 	assertDeployRole(t, tpl)
-}
-
-func TestPipelineWithoutBake(t *testing.T) {
-	stack := testenv.Stack(t)
-	f := newFixture(t, stack, 1)
-	f.services[0].Alarms = nil
-	if _, err := pipeline.NewPipeline(stack, jsii.String("Pipeline"), &pipeline.PipelineProps{
-		EnvironmentName: "dev", Repository: f.repo, Services: f.services, Connection: connection(), BakeTime: minutes(0),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	tpl := testenv.Template(stack)
-	byName, _ := stages(t, tpl)
-	if _, ok := byName["Deploy"]["OnSuccess"]; ok {
-		t.Errorf("deploy stage has a bake condition with BakeTime 0: %v", byName["Deploy"]["OnSuccess"])
-	}
-	// Nothing to watch, so the pipeline role may not describe alarms.
-	for id, p := range resources(tpl, "AWS::IAM::Policy") {
-		if strings.Contains(fmt.Sprint(p), "cloudwatch:DescribeAlarms") {
-			t.Errorf("%s allows cloudwatch:DescribeAlarms without a bake condition", id)
-		}
-	}
-}
-
-// TestPipelineReleaseStage: with a release parameter, a last stage writes the built tag there,
-// after the deploy stage and its alarm check, and may write nothing else.
-func TestPipelineReleaseStage(t *testing.T) {
-	stack := testenv.Stack(t)
-	f := newFixture(t, stack, 1)
-	param := awsssm.NewStringParameter(stack, jsii.String("Release"), &awsssm.StringParameterProps{
-		ParameterName: jsii.String("/okiagari/dev/release/app"), StringValue: jsii.String("bootstrap"),
-	})
-	pl, err := pipeline.NewPipeline(stack, jsii.String("Pipeline"), &pipeline.PipelineProps{
-		EnvironmentName: "dev", Repository: f.repo, Services: f.services, Connection: connection(), ReleaseParameter: param,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pl.ReleaseProject == nil {
-		t.Fatal("ReleaseProject not set")
-	}
-	tpl := testenv.Template(stack)
-	byName, order := stages(t, tpl)
-	if got := strings.Join(order, ","); got != "Source,Build,Deploy,Release" {
-		t.Errorf("stages %s, want Source,Build,Deploy,Release", got)
-	}
-	release := actions(byName["Release"])
-	if len(release) != 1 || !strings.Contains(fmt.Sprint(release[0]["Configuration"]), "#{Build.IMAGE_TAG}") {
-		t.Errorf("Release stage actions %v, want one reading #{Build.IMAGE_TAG}", release)
-	}
-	build := actions(byName["Build"])
-	if build[0]["Namespace"] != "Build" {
-		t.Errorf("build action namespace %v, want Build", build[0]["Namespace"])
-	}
-	tpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), map[string]any{
-		"Source": assertions.Match_ObjectLike(&map[string]any{
-			"BuildSpec": assertions.Match_SerializedJson(assertions.Match_ObjectLike(&map[string]any{
-				"env": assertions.Match_ObjectLike(&map[string]any{"exported-variables": []any{"IMAGE_TAG"}}),
-			})),
-		}),
-	})
-	// The release project writes the one parameter and nothing else in SSM.
-	var writes []string
-	for id := range resources(tpl, "AWS::IAM::Policy") {
-		for _, st := range statements(tpl)[id] {
-			for _, a := range strs(st["Action"]) {
-				if strings.HasPrefix(a, "ssm:Put") {
-					writes = append(writes, fmt.Sprint(st["Resource"]))
-				}
-			}
-		}
-	}
-	paramID := *stack.GetLogicalId(param.Node().DefaultChild().(awscdk.CfnElement))
-	if len(writes) != 1 || !strings.Contains(writes[0], ":parameter") || !strings.Contains(writes[0], "Ref:"+paramID) {
-		t.Errorf("ssm:PutParameter on %v, want the release parameter only", writes)
-	}
-	assertLeastPrivilege(t, tpl)
-	for _, finding := range testenv.NagFindings(stack) {
-		t.Error(finding)
-	}
 }
 
 // TestPipelineRetainedResources pins the logical IDs of the resources that hold data: a changed
@@ -414,6 +313,9 @@ func assertBuildSpec(t *testing.T, tpl assertions.Template, containers map[strin
 		} `json:"artifacts"`
 	}
 	for _, p := range resources(tpl, "AWS::CodeBuild::Project") {
+		if p["Properties"].(map[string]any)["Environment"].(map[string]any)["PrivilegedMode"] != true {
+			continue // the Release project
+		}
 		src := p["Properties"].(map[string]any)["Source"].(map[string]any)
 		if err := json.Unmarshal([]byte(src["BuildSpec"].(string)), &spec); err != nil {
 			t.Fatalf("buildspec is not plain JSON: %v", err)

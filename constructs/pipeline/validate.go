@@ -19,10 +19,6 @@ var (
 	bucketName     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
-// maxBakeRules is the number of rules one stage condition may hold; the bake condition has one
-// rule per alarm.
-const maxBakeRules = 5
-
 // validate checks p after defaults were applied.
 func validate(scope constructs.Construct, id *string, p *PipelineProps) error {
 	c := check.For("pipeline", scope, *id)
@@ -63,10 +59,11 @@ func validate(scope constructs.Construct, id *string, p *PipelineProps) error {
 		c.Addf("Services must name at least 1 service")
 	}
 	names, containers := map[string]int{}, map[string]int{}
-	alarms := 0
 	for i, s := range p.Services {
 		if !serviceName.MatchString(s.Name) {
 			c.Addf("Services[%d].Name %q must be 1 to 40 letters, digits or hyphens, starting with a letter", i, s.Name)
+		} else if s.Name == releaseAction {
+			c.Addf("Services[%d].Name %q is the name of the Deploy stage's last action, which waits for ECS and records the release; choose another", i, s.Name)
 		} else if j, dup := names[s.Name]; dup {
 			c.Addf("Services[%d].Name %q is already used by Services[%d]; each name once", i, s.Name, j)
 		} else {
@@ -88,22 +85,28 @@ func validate(scope constructs.Construct, id *string, p *PipelineProps) error {
 		if s.ExecutionRole == nil {
 			c.Addf("Services[%d].ExecutionRole must be set: the deploy role may pass only the services' roles", i)
 		}
-		alarms += len(s.Alarms)
 	}
 
-	bake := *p.BakeTime
-	if bake < 0 || bake > time.Hour || bake%time.Minute != 0 {
-		c.Addf("BakeTime %s must be a whole number of minutes between 0 and 60", bake)
-	} else if bake > 0 {
-		switch {
-		case alarms == 0 && len(p.Services) > 0:
-			c.Addf("BakeTime %s needs alarms to watch, but no service has Alarms; give services Alarms or set BakeTime to 0", bake)
-		case alarms > maxBakeRules:
-			c.Addf("Services have %d alarms in all, but the bake condition takes at most %d (one rule per alarm); combine some into a composite alarm", alarms, maxBakeRules)
-		}
+	timeout := *p.DeploymentTimeout
+	timeoutOK := timeout >= time.Minute && timeout <= MaxDeploymentTimeout && timeout%time.Minute == 0
+	if !timeoutOK {
+		c.Addf("DeploymentTimeout %s must be a whole number of minutes between 1 and 60", timeout)
 	}
-	if t := *p.DeploymentTimeout; t < time.Minute || t > time.Hour || t%time.Minute != 0 {
-		c.Addf("DeploymentTimeout %s must be a whole number of minutes between 1 and 60", t)
+	for i, s := range p.Services {
+		switch worst := s.DeployWorstCase; {
+		case worst <= 0:
+			c.Addf("Services[%d].DeployWorstCase must be > 0, got %s: the longest a successful deployment of %q takes, bake included "+
+				"(webservice.Service.Timeline.Complete, worker.Worker.DeployWorstCase); the deploy and release timeouts are sized by it", i, worst, s.Name)
+		case worst > MaxDeploymentTimeout:
+			c.Addf("Services[%d] %q: DeployWorstCase %s is longer than 60 minutes, the longest an ECS deploy action may take: "+
+				"shorten the service's bakes (deployment bake, canary or linear step bake) or, for a worker, its ProtectionExpiry, until it fits", i, s.Name, worst)
+		case timeoutOK && worst > timeout:
+			c.Addf("DeploymentTimeout %s is shorter than Services[%d] %q's DeployWorstCase %s, the longest its successful deployment takes: "+
+				"the deploy action would fail a deployment ECS is still carrying out; set DeploymentTimeout to at least %s "+
+				"(default 60 minutes, the most the action allows), or shorten the service's deployment (its bakes; for a worker also "+
+				"ProtectionExpiry, during which a busy task holds the deployment back, and StopTimeout)",
+				timeout, i, s.Name, worst, (worst + time.Minute - 1).Truncate(time.Minute))
+		}
 	}
 	if *p.BuildContext == "" {
 		c.Addf("BuildContext must not be empty; use \".\" for the repository root")
