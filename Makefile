@@ -47,8 +47,9 @@ $(NODE_BIN):
 	go mod download
 	mkdir -p .tools && touch $@
 
-synth: tools ## synthesize every environment into cdk.out (CloudFormation validation on), then print the resilience report
+synth: tools ## synthesize every environment into cdk.out (CloudFormation validation on; any violation fails), then print the resilience report
 	$(CDK) synth --quiet
+	scripts/app validation cdk.out
 	scripts/app report cdk.out
 
 report: ## print the resilience report of cdk.out

@@ -44,6 +44,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "fork" {
 		os.Exit(fork.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "validation" {
+		os.Exit(validationCommand(os.Args[2:]))
+	}
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -22,6 +22,7 @@ const (
 	defaultCooldown             = 300 // Application Auto Scaling cooldowns for ECS services
 	targetTrackingDatapoints    = 3   // target tracking's scale-out alarm: 3 datapoints ...
 	targetTrackingPeriod        = 60  // ... of 60 s
+	highResolutionPeriod        = 20  // ... or of 20 s with ECS's high-resolution metrics
 	estimatedTaskStart          = 60  // image pull + container start
 	estimatedStatusCheckDetect  = 180 // EC2 status checks fail and Auto Scaling replaces (2-3 min)
 	estimatedInstanceLaunch     = 60  // pending → running

@@ -267,7 +267,7 @@ func (p *pricer) fixed(name, key string, q float64, basis string, assumptions ..
 func (p *pricer) stackItems(st *Stack) []ownedItem {
 	var out []ownedItem
 	type group struct {
-		n, metrics, highRes, tracking int
+		n, metrics, highRes, tracking, highResTracking int
 	}
 	alarms, logs, keys, nats := map[string]*group{}, map[string]*group{}, map[string]*group{}, map[string]*group{}
 	get := func(m map[string]*group, owner string) *group {
@@ -291,6 +291,9 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 			if w, ok := p.byID[st.Name+"/"+id]; ok {
 				owner = w.ID()
 				add(p.serviceItems(st, id, r, w)...)
+			}
+			if n := p.highResolutionMetrics(st, r); n > 0 {
+				add(p.fixed("CloudWatch 20-second ECS metrics", "cloudwatch.ecsHighResolutionMetricMonth", float64(n), fmt.Sprintf("%d metric%s", n, plural(n))))
 			}
 		case "AWS::ECS::Cluster":
 			if p.insights(st, r) {
@@ -341,9 +344,16 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 			tt := obj(r.Properties["TargetTrackingScalingPolicyConfiguration"])
 			if tt != nil {
 				g := get(alarms, owner)
-				g.n += 2
-				g.tracking++
-				g.metrics += 2 * metricCount(obj(tt["CustomizedMetricSpecification"])["Metrics"])
+				// On a 20-second metric the two alarms evaluate 20-second periods: high-resolution
+				// alarms (CloudWatch API Reference: PutMetricAlarm, Period).
+				if t, _ := p.e.str(st, obj(tt["PredefinedMetricSpecification"])["PredefinedMetricType"]); strings.HasSuffix(t, "HighResolution") {
+					g.highRes += 2
+					g.highResTracking++
+				} else {
+					g.n += 2
+					g.tracking++
+					g.metrics += 2 * metricCount(obj(tt["CustomizedMetricSpecification"])["Metrics"])
+				}
 			}
 		case "AWS::Logs::LogGroup":
 			get(logs, owner).n++
@@ -370,8 +380,11 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 			out = append(out, ownedItem{owner, p.fixed("CloudWatch alarms", "cloudwatch.alarmMetricMonth", float64(g.metrics), basis+")")})
 		}
 		if g.highRes > 0 {
-			out = append(out, ownedItem{owner, p.fixed("CloudWatch high-resolution alarms", "cloudwatch.highResAlarmMetricMonth", float64(g.highRes),
-				fmt.Sprintf("%d alarm metrics", g.highRes))})
+			basis := fmt.Sprintf("%d alarm metric%s", g.highRes, plural(g.highRes))
+			if g.highResTracking > 0 {
+				basis += fmt.Sprintf(" (%d made by %d target-tracking polic%s on 20-second metrics)", 2*g.highResTracking, g.highResTracking, map[bool]string{true: "y", false: "ies"}[g.highResTracking == 1])
+			}
+			out = append(out, ownedItem{owner, p.fixed("CloudWatch high-resolution alarms", "cloudwatch.highResAlarmMetricMonth", float64(g.highRes), basis)})
 		}
 	}
 	for _, owner := range sortedKeys(logs) {
@@ -384,6 +397,18 @@ func (p *pricer) stackItems(st *Stack) []ownedItem {
 		out = append(out, ownedItem{owner, p.fixed("KMS keys", "kms.keyMonth", n, fmt.Sprintf("%s key%s", num(n), plural(int(n))))})
 	}
 	return out
+}
+
+// highResolutionMetrics is how many of a service's metrics its Monitoring property publishes at
+// 20 seconds.
+func (p *pricer) highResolutionMetrics(st *Stack, r Resource) int {
+	n := 0
+	for _, mc := range p.e.list(st, obj(r.Properties["Monitoring"])["MetricConfigurations"]) {
+		if res, _ := p.e.intOr(mc.st, obj(mc.x)["ResolutionSeconds"], 60); res < 60 {
+			n += len(p.e.list(mc.st, obj(mc.x)["MetricNames"]))
+		}
+	}
+	return n
 }
 
 // metricCount is how many metrics an alarm or a customized target-tracking metric bills for:

@@ -10,11 +10,13 @@ import (
 func testTable(region string) map[string]PriceTable {
 	p := func(v float64) Price { return Price{USD: &v, Unit: "unit", Source: "test", Read: "2026-11-30"} }
 	return map[string]PriceTable{region: {Region: region, Prices: map[string]Price{
-		"fargate.vcpuHour":            p(0.04),
-		"fargate.gbHour":              p(0.005),
-		"ec2.m6i.large.hour":          p(0.1),
-		"cloudwatch.alarmMetricMonth": p(0.1),
-		"ec2.t3.small.hour":           {Unit: "instance-hour", Source: "not found", Read: "2026-11-30"},
+		"fargate.vcpuHour":                        p(0.04),
+		"fargate.gbHour":                          p(0.005),
+		"ec2.m6i.large.hour":                      p(0.1),
+		"cloudwatch.alarmMetricMonth":             p(0.1),
+		"cloudwatch.highResAlarmMetricMonth":      p(0.3),
+		"cloudwatch.ecsHighResolutionMetricMonth": p(0.3),
+		"ec2.t3.small.hour":                       {Unit: "instance-hour", Source: "not found", Read: "2026-11-30"},
 	}}}
 }
 
@@ -162,5 +164,28 @@ func TestShippedPriceTables(t *testing.T) {
 				t.Errorf("%s %s: no price but a source: say why there is none", region, k)
 			}
 		}
+	}
+}
+
+// TestHighResolutionMetricsCost: a service publishing CPU and memory at 20 seconds pays for two
+// metrics, and target tracking on the 20-second CPU metric for two high-resolution alarms
+// instead of two standard ones.
+func TestHighResolutionMetricsCost(t *testing.T) {
+	e := envOf(t, "prod", "Services", webTemplate("", `"NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": `+refs3+`}},
+		"Monitoring": {"MetricConfigurations": [{"MetricNames": ["CPUUtilization", "MemoryUtilization"], "ResolutionSeconds": 20}]}`,
+		scalableTarget+`,
+		"Cpu": {"Type": "AWS::ApplicationAutoScaling::ScalingPolicy", "Properties": {"PolicyType": "TargetTrackingScaling", "ScalingTargetId": {"Ref": "Target"},
+			"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilizationHighResolution"}}}},
+		"Mem": {"Type": "AWS::ApplicationAutoScaling::ScalingPolicy", "Properties": {"PolicyType": "TargetTrackingScaling", "ScalingTargetId": {"Ref": "Target"},
+			"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageMemoryUtilization"}}}}`))
+	c := Costs(e, Analyze(e), testTable("ap-northeast-1"), testAssumptions(t))
+	if it := itemOf(t, c, "web", "CloudWatch 20-second ECS metrics"); it.FloorQuantity != 2 || !near(it.FloorUSD, 0.6) {
+		t.Errorf("20-second metrics: %+v", it)
+	}
+	if it := itemOf(t, c, "", "CloudWatch high-resolution alarms"); it.FloorQuantity != 2 || !near(it.FloorUSD, 0.6) {
+		t.Errorf("high-resolution alarms: %+v", it)
+	}
+	if it := itemOf(t, c, "", "CloudWatch alarms"); it.FloorQuantity != 2 || !near(it.FloorUSD, 0.2) {
+		t.Errorf("standard alarms (the memory policy's two): %+v", it)
 	}
 }

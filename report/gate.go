@@ -32,7 +32,8 @@ type Finding struct {
 	Severity    Severity `json:"severity"`
 	Environment string   `json:"environment"`
 	Workload    string   `json:"workload"`
-	// Rule is "azLoss", "spotInterruption", "progressiveDeploy", "autoshift" or "oneWriter".
+	// Rule is "azLoss", "spotInterruption", "progressiveDeploy", "autoshift", "scaleIn" or
+	// "oneWriter".
 	Rule string `json:"rule"`
 	// Message names the environment and workload, the figure and the fix.
 	Message string `json:"message"`
@@ -54,8 +55,11 @@ func HasErrors(findings []Finding) bool {
 //   - a web service must keep MinPeakAfterAZLossPercent of its peak after losing an AZ;
 //   - a web service with Spot in its capacity strategy must survive an interruption, which sends
 //     SIGTERM as the drain starts: stop timeout >= deregistration delay <= the 120 s notice;
+//   - a service with scaling policies has one that scales in;
 //
-// both are errors when production is true and warnings otherwise. In production only:
+// these are errors when production is true and warnings otherwise. A target-tracking policy
+// that can block scale-in (it scales in on memory or an app-published metric) is a warning
+// everywhere: the config chose it explicitly. In production only:
 //   - a web service with a load balancer deploys with a progressive strategy (CANARY, LINEAR,
 //     BLUE_GREEN), unless its metadata records a rollingReason;
 //   - a web service's internet-facing load balancer has zonal autoshift ENABLED (and zonal shift
@@ -74,6 +78,16 @@ func Gate(workloads []Workload, production bool, th Thresholds) []Finding {
 			Message: w.ID() + ": " + fmt.Sprintf(format, args...)})
 	}
 	for _, w := range workloads {
+		if sc := w.Scaling; sc != nil {
+			for _, b := range sc.ScaleInBlockers {
+				id, why, _ := strings.Cut(b, ": ")
+				add(w, Warning, "scaleIn", "target-tracking policy %s scales in and %s; Application Auto Scaling scales in only when every target-tracking policy is ready to, so it can hold the task count at its highest: "+
+					"let it scale out only (DisableScaleIn; in cdk.json leave memoryScalesIn, utilizationScalesIn and busyMetric.scalesIn unset) and let CPU or request count scale in", id, why)
+			}
+			if len(sc.Policies) > 0 && len(sc.ScaleIn) == 0 {
+				add(w, sev, "scaleIn", "none of its %d scaling policies scales in, so the task count never falls from its highest; let CPU or request-count target tracking scale in (cpuScalesIn true, or requestsPerTarget)", len(sc.Policies))
+			}
+		}
 		switch w.Kind {
 		case KindWebService:
 			if a := w.AZLoss; a != nil && th.MinPeakAfterAZLossPercent > 0 {

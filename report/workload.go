@@ -182,13 +182,26 @@ type Alarm struct {
 // Policy is one Application Auto Scaling scaling policy on the service's scalable target.
 type Policy struct {
 	LogicalID string `json:"logicalId"`
-	// Type is "TargetTrackingScaling" or "StepScaling".
+	// Name is the last part of its construct path ("CpuTracking"), else its logical ID.
+	Name string `json:"name"`
+	// Type is "TargetTrackingScaling", "StepScaling" or "PredictiveScaling".
 	Type string `json:"type"`
-	// Metric is the predefined metric type, the customized metric's name, or "metric math".
+	// Metric is the predefined metric type (of a predictive policy: its metric pair), the
+	// customized metric's name, or "metric math".
 	Metric      string  `json:"metric,omitempty"`
 	TargetValue float64 `json:"targetValue,omitempty"`
 	// Direction is "out", "in" or "both".
 	Direction string `json:"direction"`
+	// BlocksScaleIn says why this target-tracking policy can hold the task count up: it scales
+	// in, and its metric reads memory (which seldom falls as tasks are added) or is published by
+	// the application (no data, no agreement to scale in). Empty when it cannot.
+	BlocksScaleIn string `json:"blocksScaleIn,omitempty"`
+	// HighResolution is true for target tracking on ECS's 20-second metrics.
+	HighResolution bool `json:"highResolution,omitempty"`
+	// Mode is a predictive policy's mode, ForecastOnly or ForecastAndScale, and
+	// SchedulingBufferSeconds how long before a forecast hour it raises the capacity.
+	Mode                    string `json:"mode,omitempty"`
+	SchedulingBufferSeconds int    `json:"schedulingBufferSeconds,omitempty"`
 	// Alarms are the alarms that invoke a step policy (target tracking's own alarms are not in
 	// the template).
 	Alarms []Alarm `json:"alarms"`
@@ -221,9 +234,14 @@ type Scaling struct {
 	Scheduled      []ScheduledAction `json:"scheduled"`
 	// FastestScaleOutSeconds is the smallest FirstActionSeconds of the policies that scale out;
 	// 0 when none does.
-	FastestScaleOutSeconds int      `json:"fastestScaleOutSeconds"`
-	Summary                string   `json:"summary"`
-	Assumptions            []string `json:"assumptions"`
+	FastestScaleOutSeconds int `json:"fastestScaleOutSeconds"`
+	// ScaleIn names the policies that can remove tasks; ScaleInBlockers the target-tracking
+	// policies that can hold the count up ("ID: why"). Application Auto Scaling scales in only
+	// when every target-tracking policy with scale-in enabled is ready to.
+	ScaleIn         []string `json:"scaleIn"`
+	ScaleInBlockers []string `json:"scaleInBlockers"`
+	Summary         string   `json:"summary"`
+	Assumptions     []string `json:"assumptions"`
 }
 
 // Deploy is the course of one deployment of the service under its strategy: when production

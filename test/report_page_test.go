@@ -53,9 +53,9 @@ func TestReportPageOfDefaultConfig(t *testing.T) {
 
 	// README, "prod/web's monthly cost": 1 vCPU / 2 GB tasks, floor 9 = FARGATE 6 + Spot 3,
 	// peak 24 = FARGATE 14 + Spot 10, 730 h, ap-northeast-1 at $0.05056 per vCPU-hour and
-	// $0.005536 per GB-hour, Spot 70 % off; plus the ALB, 1 LCU, 16 alarm metrics, 12 Container
-	// Insights metrics and 5 GB of logs.
-	const floor, peak = 344.17, 798.59
+	// $0.005536 per GB-hour, Spot 70 % off; plus the ALB, 1 LCU, 25 alarm metrics, 2
+	// high-resolution ones, 2 20-second ECS metrics, 12 Container Insights metrics and 5 GB of logs.
+	const floor, peak = 345.17, 799.59
 	var web *report.WorkloadCost
 	for _, e := range back.Environments {
 		if e.Name != "prod" {
@@ -75,8 +75,8 @@ func TestReportPageOfDefaultConfig(t *testing.T) {
 	if web.FloorUSD != floor || web.PeakUSD != peak {
 		t.Errorf("prod/web in the JSON: $%.2f at floor, $%.2f at peak; the README works out $%.2f and $%.2f", web.FloorUSD, web.PeakUSD, floor, peak)
 	}
-	if p.Money["cost-prod-web-floor"] != "344.17" || p.Money["cost-prod-web-peak"] != "798.59" {
-		t.Errorf("prod/web on the page: %q at floor, %q at peak; the README works out $344.17 and $798.59",
+	if p.Money["cost-prod-web-floor"] != "345.17" || p.Money["cost-prod-web-peak"] != "799.59" {
+		t.Errorf("prod/web on the page: %q at floor, %q at peak; the README works out $345.17 and $799.59",
 			p.Money["cost-prod-web-floor"], p.Money["cost-prod-web-peak"])
 	}
 }

@@ -79,9 +79,37 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 	if s := web.Spot; s.OnSpot != 3 || s.Left != 6 || s.KeepsPercent != 100 {
 		t.Errorf("prod/web Spot: %s", s.Summary)
 	}
-	// The step policy's alarm is 2 of 3 one-minute datapoints: 120 s, faster than target tracking.
-	if s := web.Scaling; s.MinCapacity != 9 || s.FastestScaleOutSeconds != 120 {
+	// CPU tracking on the 20-second metric: 3 datapoints of 20 s, 60 s, faster than the step
+	// policy's 2 of 3 one-minute datapoints (120 s). CPU and request count scale in; MAX([cpu,mem])
+	// scales out only, so nothing blocks scale-in; the forecast is forecast-only.
+	if s := web.Scaling; s.MinCapacity != 9 || s.FastestScaleOutSeconds != 60 || len(s.ScaleInBlockers) != 0 ||
+		s.Summary != "9–24 tasks; fastest scale-out 60 s; scales in by CpuTracking, RequestCountTracking; nothing blocks scale-in; predictive ECSServiceCPUUtilization 70, forecast only" {
 		t.Errorf("prod/web scaling: %s", s.Summary)
+	}
+	for _, p := range web.Scaling.Policies {
+		switch p.Name {
+		case "CpuTracking":
+			if !p.HighResolution || p.FirstActionSeconds != 60 || p.Direction != "both" {
+				t.Errorf("prod/web CPU tracking: %s", p.Summary)
+			}
+		case "CpuStep":
+			if p.FirstActionSeconds != 120 {
+				t.Errorf("prod/web CPU step: %s", p.Summary)
+			}
+		case "Predictive":
+			if p.Mode != "ForecastOnly" || p.Metric != "ECSServiceCPUUtilization" || p.TargetValue != 70 || p.FirstActionSeconds != 0 {
+				t.Errorf("prod/web predictive: %s", p.Summary)
+			}
+		}
+	}
+	// Every service of every environment: no policy that can block scale-in (the shipped config
+	// opts none in), and every scaled one scales in.
+	for _, env := range r.Environments {
+		for _, w := range env.Workloads {
+			if s := w.Scaling; s != nil && (len(s.ScaleInBlockers) > 0 || len(s.Policies) > 0 && len(s.ScaleIn) == 0) {
+				t.Errorf("%s scaling: %s", w.ID(), s.Summary)
+			}
+		}
 	}
 	chat := workload(t, r, "prod", "chat")
 	if ev := chat.Evacuation; ev == nil || len(ev.Groups) != 1 || !ev.Groups[0].FollowsZonalShift || ev.Groups[0].Distribution != "balanced-best-effort" {
