@@ -32,8 +32,8 @@ type Finding struct {
 	Severity    Severity `json:"severity"`
 	Environment string   `json:"environment"`
 	Workload    string   `json:"workload"`
-	// Rule is "azLoss", "spotInterruption", "progressiveDeploy", "autoshift", "scaleIn" or
-	// "oneWriter".
+	// Rule is "azLoss", "spotInterruption", "progressiveDeploy", "autoshift", "scaleIn",
+	// "oneWriter" or "placeholder" (see Placeholders; no Workload).
 	Rule string `json:"rule"`
 	// Message names the environment and workload, the figure and the fix.
 	Message string `json:"message"`

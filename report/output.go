@@ -37,7 +37,7 @@ func Build(a *Assembly, settings Settings) *Report {
 		}
 		ws := Analyze(env)
 		r.Environments = append(r.Environments, EnvironmentReport{
-			Name: env.Name, Production: prod, Thresholds: th, Workloads: ws, Findings: Gate(ws, prod, th),
+			Name: env.Name, Production: prod, Thresholds: th, Workloads: ws, Findings: append(Gate(ws, prod, th), Placeholders(env)...),
 		})
 	}
 	return r

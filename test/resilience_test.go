@@ -126,14 +126,25 @@ func TestResilienceReportOfDefaultConfig(t *testing.T) {
 	}
 
 	// Only dev's web service, which turns static stability off, falls short: a warning there.
+	// The shipped placeholders (all-zero certificate and connection ids) warn too.
 	var got []string
 	for _, f := range r.Findings() {
 		got = append(got, f.String())
 	}
-	want := []string{"WARNING dev/web: keeps 0 % of peak (0 of 1) after losing ap-northeast-1a; raise the floor to 2 tasks (peak × AZs / (AZs − 1)) or turn static stability back on"}
+	want := []string{"WARNING dev/web: keeps 0 % of peak (0 of 1) after losing ap-northeast-1a; raise the floor to 2 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
+		placeholderConnection("dev", "111111111111"), placeholderCertificate, placeholderConnection("prod", "333333333333"), placeholderConnection("stg", "222222222222")}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// The shipped cdk.json's placeholders: every synth warns about them, naming the key to set.
+const placeholderCertificate = "WARNING prod/Services/Web/LoadBalancer/Https: certificate arn:aws:acm:ap-northeast-1:333333333333:certificate/00000000-0000-0000-0000-000000000000 is a placeholder (all-zero id): " +
+	"the HTTPS listener cannot be created with it; set services.web[].certificateArn to an ACM certificate of account 333333333333 in ap-northeast-1"
+
+func placeholderConnection(env, account string) string {
+	return "WARNING " + env + "/Pipeline/Pipeline: source connection arn:aws:codeconnections:ap-northeast-1:" + account + ":connection/00000000-0000-0000-0000-000000000000 is a placeholder (all-zero id): " +
+		"the pipeline cannot fetch its source with it; set pipeline.source.connectionArn to a CodeConnections connection of account " + account + ", created and made AVAILABLE in the console"
 }
 
 // TestReportTimelineMatchesConstruct: the report, reading only templates, works out the same
@@ -196,11 +207,13 @@ func TestResilienceGate(t *testing.T) {
 		// Without static stability prod runs its peak, 6 tasks, 2 per zone: 4 are left.
 		{"prod without static stability", "prod", off("prod"), 1, []string{
 			"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
+			placeholderCertificate, placeholderConnection("prod", "333333333333"),
 			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
 		}},
 		// The same change in stg (peak 2: 1+1+0 tasks) only warns.
 		{"stg without static stability", "stg", off("stg"), 0, []string{
 			"WARNING stg/web: keeps 50 % of peak (1 of 2) after losing ap-northeast-1a; raise the floor to 3 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
+			placeholderConnection("stg", "222222222222"),
 		}},
 		{"prod rolling, without autoshift", "prod", rollingNoAutoshift(false), 1, []string{
 			"ERROR prod/web: deploys ROLLING in production, so a regression reaches a whole wave of tasks with no small first exposure and no listener-rule rollback; " +
@@ -209,9 +222,17 @@ func TestResilienceGate(t *testing.T) {
 			"ERROR prod/web: its internet-facing load balancer WebLoadBalancer has no zonal autoshift ENABLED, so an impaired zone keeps its traffic until someone shifts it away by hand, " +
 				"and no practice run ever tests the zones' spare capacity; set zonalShift.autoshift to true (an AWS::ARCZonalShift::ZonalAutoshiftConfiguration ENABLED with practice runs, " +
 				"and zonal_shift.config.enabled on the load balancer), or record why with zonalShift.optOutReason",
+			placeholderCertificate, placeholderConnection("prod", "333333333333"),
 			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
 		}},
-		{"prod rolling, without autoshift, both with their reasons", "prod", rollingNoAutoshift(true), 0, nil},
+		{"prod rolling, without autoshift, both with their reasons", "prod", rollingNoAutoshift(true), 0,
+			[]string{placeholderCertificate, placeholderConnection("prod", "333333333333")}},
+		// Real-looking ARNs of another account: still placeholders, named by account.
+		{"prod with another account's certificate and connection", "prod", func(c map[string]any) {
+			web(c, "prod")["certificateArn"] = "arn:aws:acm:ap-northeast-1:444444444444:certificate/6f1e0c5e-3a0b-4a35-9d0e-5b8c2a7d1e42"
+			section(c, "prod", "pipeline")["source"].(map[string]any)["connectionArn"] = "arn:aws:codeconnections:ap-northeast-1:333333333333:connection/6f1e0c5e-3a0b-4a35-9d0e-5b8c2a7d1e42"
+		}, 0, []string{"WARNING prod/Services/Web/LoadBalancer/Https: certificate arn:aws:acm:ap-northeast-1:444444444444:certificate/6f1e0c5e-3a0b-4a35-9d0e-5b8c2a7d1e42 belongs to account 444444444444, not the stack's 333333333333: " +
+			"the HTTPS listener cannot be created with it; set services.web[].certificateArn to an ACM certificate of account 333333333333 in ap-northeast-1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
