@@ -405,12 +405,12 @@ func NewHost(scope constructs.Construct, id *string, props *HostProps) (*Host, e
 	// actions take no resource ARN; the lifecycle actions are limited to this group by the tags
 	// CloudFormation puts on it. Naming the group's ARN instead would make the instance's policy
 	// depend on the group, which depends on the launch template, which depends on the policy.
-	this.InstanceRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	this.InstanceRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("autoscaling:DescribeAutoScalingInstances"),
 		Resources: jsii.Strings("*"),
 	}))
 	groups := fmt.Sprintf("arn:%s:autoscaling:%s:%s:autoScalingGroup:*:autoScalingGroupName/*", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID())
-	this.InstanceRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	this.InstanceRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"),
 		Resources: jsii.Strings(groups),
 		Conditions: &map[string]any{"StringEquals": map[string]any{

@@ -13,9 +13,9 @@ package check
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 )
 
@@ -89,7 +89,12 @@ func Path(scope constructs.IConstruct, id string) string {
 }
 
 // Unresolved reports whether s is a CDK token (a value known only at deploy time), which
-// validation must skip.
+// validation must skip. It is awscdk.Token_IsUnresolved for strings, decided in Go: the CDK
+// encodes a token in a string as ${Token[…]} (or a number token's -1.…e+289), which this matches
+// as the CDK's own test does, without a round trip through jsii.
 func Unresolved(s *string) bool {
-	return s != nil && *awscdk.Token_IsUnresolved(s)
+	return s != nil && strings.Contains(*s, "Token[") && tokenString.MatchString(*s)
 }
+
+// tokenString is the CDK's STRING_TOKEN_REGEX (core/lib/private/encoding).
+var tokenString = regexp.MustCompile(`\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.\d{10,16}e\+289`)

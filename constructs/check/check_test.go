@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 )
 
 func TestProblems(t *testing.T) {
@@ -52,4 +55,25 @@ func TestSuppressionWithoutReasonPanics(t *testing.T) {
 		}
 	}()
 	mergeSuppressions(nil, []Suppression{{ID: "AwsSolutions-IAM5", Reason: " "}})
+}
+
+// TestUnresolved: the Go-side test agrees with the CDK's Token.isUnresolved on tokens of every
+// kind a construct meets, and on plain strings that merely look like them.
+func TestUnresolved(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Agnostic"), nil)
+	for _, s := range []*string{
+		stack.Region(), stack.Account(), awscdk.Aws_PARTITION(),
+		awscdk.Token_AsString(awscdk.Token_AsNumber(stack.Region()), nil),
+		jsii.String("arn:aws:acm:" + *stack.Region() + ":123456789012:certificate/x"),
+		awscdk.Fn_Join(jsii.String(","), awscdk.Token_AsList(stack.Region(), nil)),
+		jsii.String("ap-northeast-1"), jsii.String(""), jsii.String("Token[x]"), jsii.String("${Token[x y]}"),
+		jsii.String("-1.1234567890e+289"),
+	} {
+		if got, want := Unresolved(s), *awscdk.Token_IsUnresolved(s); got != want {
+			t.Errorf("Unresolved(%q) = %v, Token.isUnresolved says %v", *s, got, want)
+		}
+	}
+	if Unresolved(nil) {
+		t.Error("Unresolved(nil)")
+	}
 }

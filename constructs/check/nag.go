@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -41,11 +42,12 @@ var recorded = map[awscdk.CfnResource]any{}
 // construct suppresses on resources it has just created, which nothing else has touched yet.)
 // It panics when there is no such resource: suppressing a finding on nothing is a bug.
 func Suppress(c constructs.IConstruct, rules ...Suppression) {
-	res := c
-	if d := c.Node().DefaultChild(); d != nil {
-		res = d
+	cfn, ok := c.(awscdk.CfnResource) // an L1: its Go type says so, no need to ask the CDK
+	if !ok {
+		if d := c.Node().DefaultChild(); d != nil {
+			cfn, ok = d.(awscdk.CfnResource)
+		}
 	}
-	cfn, ok := res.(awscdk.CfnResource)
 	if !ok {
 		panic("check.Suppress: " + *c.Node().Path() + " is not a CloudFormation resource and has none as its default child")
 	}
@@ -58,11 +60,15 @@ func Suppress(c constructs.IConstruct, rules ...Suppression) {
 // the role's grants, where cdk-nag reports wildcard permissions (AwsSolutions-IAM5). Call it
 // after the last grant; it panics when the role has no default policy yet.
 func SuppressPolicy(role constructs.IConstruct, rules ...Suppression) {
-	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy"))
-	if policy == nil {
-		panic("check.SuppressPolicy: " + *role.Node().Path() + " has no DefaultPolicy yet; suppress after the last grant")
+	// The role's descendants in one round trip (the role, its CfnRole, DefaultPolicy and its
+	// CfnPolicy); jsii gives each its Go type, so the CfnPolicy is found without asking the CDK.
+	for _, c := range *role.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if policy, ok := c.(awsiam.CfnPolicy); ok {
+			Suppress(policy, rules...)
+			return
+		}
 	}
-	Suppress(policy, rules...)
+	panic("check.SuppressPolicy: " + *role.Node().Path() + " has no DefaultPolicy yet; suppress after the last grant")
 }
 
 // mergeSuppressions returns the metadata value with rules added after the existing ones,

@@ -49,11 +49,11 @@ func (this *Cluster) addTeardown(clusterName string) {
 		Description: jsii.String("Lifts the scale-in protection of the EC2 capacity of cluster " + clusterName + " at teardown"),
 	})
 	logs.GrantWrite(role)
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("cloudformation:DescribeStacks"),
 		Resources: jsii.Strings(*awscdk.Aws_STACK_ID()),
 	}))
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("autoscaling:DescribeAutoScalingGroups"),
 		Resources: jsii.Strings("*"),
 	}))

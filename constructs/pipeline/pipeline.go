@@ -383,7 +383,8 @@ const releasePoll = 30 * time.Second
 func newReleaseProject(this *Pipeline, p *PipelineProps, slowest time.Duration) awscodebuild.PipelineProject {
 	var targets []string
 	for _, s := range p.Services {
-		targets = append(targets, *s.Service.Cluster().ClusterName()+"/"+*s.Service.ServiceName()+"/"+s.ContainerName)
+		cluster := names(s.Service)
+		targets = append(targets, *cluster.name+"/"+*s.Service.ServiceName()+"/"+s.ContainerName)
 	}
 	env := map[string]*awscodebuild.BuildEnvironmentVariable{
 		"REPOSITORY_URI": {Value: p.Repository.RepositoryUri()},
@@ -528,6 +529,22 @@ func buildSpec(services []Service) *map[string]any {
 	}
 }
 
+// clusterNames are the name and ARN of a service's cluster, read from the CDK once per service
+// (jsii hands out one Go value per CDK object, so the service is the key).
+type clusterNames struct{ name, arn *string }
+
+var clusterCache = map[awsecs.IBaseService]clusterNames{}
+
+func names(s awsecs.IBaseService) clusterNames {
+	n, ok := clusterCache[s]
+	if !ok {
+		c := s.Cluster()
+		n = clusterNames{c.ClusterName(), c.ClusterArn()}
+		clusterCache[s] = n
+	}
+	return n
+}
+
 // writeDeployPolicy gives the deploy role what the ECS deploy action needs, scoped to the
 // pipeline's services and their roles.
 func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
@@ -536,14 +553,15 @@ func writeDeployPolicy(this *Pipeline, p *PipelineProps) {
 	var clusterKeys []string
 	for _, s := range p.Services {
 		services = append(services, s.Service.ServiceArn())
-		if c := s.Service.Cluster().ClusterArn(); !slices.Contains(clusterKeys, *c) {
+		cluster := names(s.Service)
+		if c := cluster.arn; !slices.Contains(clusterKeys, *c) {
 			clusterKeys = append(clusterKeys, *c) // a token's string is the same for the same cluster
 			clusters = append(clusters, c)
 		}
 		roles = append(roles, s.TaskRole.RoleArn(), s.ExecutionRole.RoleArn())
 		tasks = append(tasks, stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("ecs"), Resource: jsii.String("task"),
-			ResourceName: jsii.String(*s.Service.Cluster().ClusterName() + "/*"),
+			ResourceName: jsii.String(*cluster.name + "/*"),
 			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 		}))
 	}

@@ -81,10 +81,11 @@ func NewServiceTarget(scope constructs.Construct, id *string, service awsecs.IBa
 		Resource:     jsii.String("role/aws-service-role/ecs.application-autoscaling.amazonaws.com"),
 		ResourceName: jsii.String("AWSServiceRoleForApplicationAutoScaling_ECSService"),
 	}), nil)
+	cluster, name := serviceNames(service)
 	target := appscaling.NewScalableTarget(scope, id, &appscaling.ScalableTargetProps{
 		ServiceNamespace:  appscaling.ServiceNamespace_ECS,
 		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
-		ResourceId:        jsii.String(fmt.Sprintf("service/%s/%s", *service.Cluster().ClusterName(), *service.ServiceName())),
+		ResourceId:        jsii.String(fmt.Sprintf("service/%s/%s", *cluster, *name)),
 		MinCapacity:       jsii.Number(float64(p.MinCapacity)),
 		MaxCapacity:       jsii.Number(float64(p.MaxCapacity)),
 		Role:              role,
@@ -143,11 +144,22 @@ func ServiceStat(service awsecs.IBaseService, name string) Stat {
 	return Stat{Namespace: "AWS/ECS", MetricName: name, Dimensions: serviceDimensions(service)}
 }
 
-func serviceDimensions(service awsecs.IBaseService) map[string]*string {
-	return map[string]*string{
-		"ClusterName": service.Cluster().ClusterName(),
-		"ServiceName": service.ServiceName(),
+// names holds each service's cluster and service name, read from the CDK once (jsii hands out one
+// Go value per CDK object, so the service itself is the key).
+var names = map[awsecs.IBaseService][2]*string{}
+
+func serviceNames(service awsecs.IBaseService) (cluster, name *string) {
+	n, ok := names[service]
+	if !ok {
+		n = [2]*string{service.Cluster().ClusterName(), service.ServiceName()}
+		names[service] = n
 	}
+	return n[0], n[1]
+}
+
+func serviceDimensions(service awsecs.IBaseService) map[string]*string {
+	cluster, name := serviceNames(service)
+	return map[string]*string{"ClusterName": cluster, "ServiceName": name}
 }
 
 // ServiceMetric is ServiceStat as an awscloudwatch.Metric.
