@@ -186,7 +186,9 @@ func TestFargateOnlyEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+	props := stacks.AppProps()
+	props.Context, props.Outdir = &ctx, jsii.String(dir)
+	app := awscdk.NewApp(props)
 	if _, err := stacks.Build(app, envs); err != nil {
 		t.Fatal(err)
 	}

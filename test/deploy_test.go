@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/config"
@@ -245,10 +246,16 @@ func TestInvalidDeployments(t *testing.T) {
 // or from building the stacks.
 func wantBuildError(t *testing.T, tc invalidCase) {
 	t.Helper()
-	ctx := mutate(t, tc.mutate)
+	ctx := mutate(t, func(c map[string]any) {
+		tc.mutate(c)
+		// Build only the environment the case breaks, as `-c env=` would.
+		c[config.SelectKey] = caseEnv.FindStringSubmatch(tc.want)[1]
+	})
 	envs, err := config.Load(ctx)
 	if err == nil {
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+		props := stacks.AppProps() // as the app builds it: no creation stack traces
+		props.Context, props.Outdir = &ctx, jsii.String(t.TempDir())
+		app := awscdk.NewApp(props)
 		_, err = stacks.Build(app, envs)
 	}
 	if err == nil {
@@ -316,6 +323,26 @@ func synthTemplates(t *testing.T, ctx map[string]any) map[string]map[string]any 
 // templates by stack.
 func synthEnv(t *testing.T, ctx map[string]any, name string) map[string]map[string]any {
 	t.Helper()
+	outdir, asm := synthAssembly(t, ctx, name)
+	out := map[string]map[string]any{}
+	for _, s := range *asm.StacksRecursively() {
+		raw, err := os.ReadFile(filepath.Join(outdir, assemblyDir(s), *s.TemplateFile()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tpl map[string]any
+		if err := json.Unmarshal(raw, &tpl); err != nil {
+			t.Fatal(err)
+		}
+		out[*s.HierarchicalId()] = tpl
+	}
+	return out
+}
+
+// synthAssembly synthesizes one environment of ctx (every one if name is "") in-process, as the
+// app does without cdk-nag, into a temporary directory.
+func synthAssembly(t *testing.T, ctx map[string]any, name string) (string, cxapi.CloudAssembly) {
+	t.Helper()
 	envs, err := config.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -330,19 +357,7 @@ func synthEnv(t *testing.T, ctx map[string]any, name string) map[string]map[stri
 	if _, err := stacks.Build(app, envs); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]any{}
-	for _, s := range *app.Synth(nil).StacksRecursively() {
-		raw, err := os.ReadFile(filepath.Join(outdir, assemblyDir(s), *s.TemplateFile()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tpl map[string]any
-		if err := json.Unmarshal(raw, &tpl); err != nil {
-			t.Fatal(err)
-		}
-		out[*s.HierarchicalId()] = tpl
-	}
-	return out
+	return outdir, app.Synth(nil)
 }
 
 // TestProductionTaskHardening (issue 13): in production every application container — the web

@@ -187,7 +187,7 @@ func TestResilienceGate(t *testing.T) {
 	}
 	rollingNoAutoshift := func(reasons bool) func(c map[string]any) {
 		return func(c map[string]any) {
-			d := map[string]any{"strategy": "rolling", "bakeMinutes": 20}
+			d := map[string]any{"strategy": "rolling", "bakeMinutes": 20.0}
 			z := map[string]any{"autoshift": false}
 			if reasons {
 				d["rollingReason"] = "the app keeps sessions in memory until it moves them to a store"
@@ -208,7 +208,7 @@ func TestResilienceGate(t *testing.T) {
 		{"prod without static stability", "prod", off("prod"), 1, []string{
 			"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
 			placeholderCertificate, placeholderConnection("prod", "333333333333"),
-			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
+			gateVerdict,
 		}},
 		// The same change in stg (peak 2: 1+1+0 tasks) only warns.
 		{"stg without static stability", "stg", off("stg"), 0, []string{
@@ -223,7 +223,7 @@ func TestResilienceGate(t *testing.T) {
 				"and no practice run ever tests the zones' spare capacity; set zonalShift.autoshift to true (an AWS::ARCZonalShift::ZonalAutoshiftConfiguration ENABLED with practice runs, " +
 				"and zonal_shift.config.enabled on the load balancer), or record why with zonalShift.optOutReason",
 			placeholderCertificate, placeholderConnection("prod", "333333333333"),
-			"resilience gates failed in a production environment: fix the services above (details: go run ./bin report)",
+			gateVerdict,
 		}},
 		{"prod rolling, without autoshift, both with their reasons", "prod", rollingNoAutoshift(true), 0,
 			[]string{placeholderCertificate, placeholderConnection("prod", "333333333333")}},
@@ -234,16 +234,55 @@ func TestResilienceGate(t *testing.T) {
 		}, 0, []string{"WARNING prod/Services/Web/LoadBalancer/Https: certificate arn:aws:acm:ap-northeast-1:444444444444:certificate/6f1e0c5e-3a0b-4a35-9d0e-5b8c2a7d1e42 belongs to account 444444444444, not the stack's 333333333333: " +
 			"the HTTPS listener cannot be created with it; set services.web[].certificateArn to an ACM certificate of account 333333333333 in ap-northeast-1"}},
 	} {
+		if tc.name == gateThroughTheApp {
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			out, code, _ := runApp(t, tc.mutate, "-c", "env="+tc.env)
-			if code != tc.code {
-				t.Fatalf("exit code %d, want %d; output:\n%s", code, tc.code, out)
+			// The gate as the app applies it, in-process: the report of the synthesized
+			// environment, its findings, and the verdict when a production gate fails.
+			dir, _ := synthAssembly(t, mutate(t, tc.mutate), tc.env)
+			a, err := report.Load(dir)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// Every line is a finding or the gate's verdict: nothing else, no stack dump.
-			if got := strings.TrimSpace(out); got != strings.Join(tc.want, "\n") {
-				t.Errorf("output\n%s\nwant\n%s", got, strings.Join(tc.want, "\n"))
+			r := report.Build(a, report.TemplateSettings(a))
+			var got []string
+			for _, f := range r.Findings() {
+				got = append(got, f.String())
+			}
+			code := 0
+			if report.HasErrors(r.Findings()) {
+				got, code = append(got, gateVerdict), 1
+			}
+			if code != tc.code || strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("exit code %d, output\n%s\nwant %d,\n%s", code, strings.Join(got, "\n"), tc.code, strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+// gateVerdict is the app's last line when a production gate fails; gateThroughTheApp the case
+// of TestResilienceGate that TestResilienceGateFailsTheApp runs through the built app.
+const (
+	gateVerdict       = "resilience gates failed in a production environment: fix the services above (details: go run ./bin report)"
+	gateThroughTheApp = "prod without static stability"
+)
+
+// TestResilienceGateFailsTheApp runs one failing gate through the built app, as a user's
+// `cdk synth` runs it (cdk-nag on): exit code 1 and exactly the findings and the verdict on
+// stderr, nothing else, no stack dump. TestResilienceGate checks the other cases in-process.
+func TestResilienceGateFailsTheApp(t *testing.T) {
+	t.Parallel()
+	off := func(c map[string]any) { web(c, "prod")["staticStability"] = false }
+	out, code, _ := runApp(t, off, "-c", "env=prod")
+	want := []string{
+		"ERROR prod/web: keeps 67 % of peak (4 of 6) after losing ap-northeast-1a; raise the floor to 9 tasks (peak × AZs / (AZs − 1)) or turn static stability back on",
+		placeholderCertificate, placeholderConnection("prod", "333333333333"), gateVerdict,
+	}
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1; output:\n%s", code, out)
+	}
+	if got := strings.TrimSpace(out); got != strings.Join(want, "\n") {
+		t.Errorf("output\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
 }

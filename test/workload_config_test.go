@@ -110,7 +110,9 @@ func TestInvalidWorkloads(t *testing.T) {
 			})
 			envs, err := config.Load(ctx)
 			if err == nil {
-				app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+				props := stacks.AppProps() // as the app builds it: no creation stack traces
+				props.Context, props.Outdir = &ctx, jsii.String(t.TempDir())
+				app := awscdk.NewApp(props)
 				_, err = stacks.Build(app, envs)
 			}
 			if err == nil {

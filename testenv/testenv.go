@@ -120,12 +120,18 @@ func Context() map[string]any {
 }
 
 // App returns an app with Context, and CDK's zone look-up for Account and Region answered with
-// Zones, as the stacks do.
+// Zones, as the stacks do. Like okiagari's app it records no creation stack traces and no tree
+// metadata, which no test reads and every construct would pay for.
 func App(t testing.TB) awscdk.App {
 	t.Helper()
 	ctx := Context()
 	ctx[network.ZoneLookupKey(Account, Region)] = Zones
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	return awscdk.NewApp(&awscdk.AppProps{
+		Context:        &ctx,
+		StackTraces:    jsii.Bool(false),
+		TreeMetadata:   jsii.Bool(false),
+		PostCliContext: &map[string]any{"aws:cdk:disable-creation-stack-traces": true},
+	})
 }
 
 // Stack returns a stack named "Test" in a fresh App, in the test account and region.

@@ -270,7 +270,7 @@ func TestReleaseCheck(t *testing.T) {
 			"web":    {{{"PRIMARY", "IN_PROGRESS", "web:8", ""}, old}},
 			"worker": workerDone,
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second) // several 0.1 s polls
 		defer cancel()
 		out, err := fake.run(ctx, commands)
 		if ctx.Err() == nil {
@@ -310,7 +310,7 @@ func (f fakeAWS) calls(t *testing.T) string {
 // with the stand-in first on PATH and the Release project's variables set.
 func (f fakeAWS) run(ctx context.Context, commands []string) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", "-ec", strings.Join(commands, "\n"))
-	cmd.WaitDelay = time.Second
+	cmd.WaitDelay = 200 * time.Millisecond // after a timeout, for the killed shell's sleep to let go of the output
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Join(f.dir, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"FAKE_AWS="+f.dir,
