@@ -152,7 +152,7 @@ func ArchitectureSVG(t *Topology, lostAZ string) string {
 				x += wd + 22
 			}
 			if len(pl.Deploys) > 0 {
-				body.text(x+4, y+17, "note", "deploys "+strings.Join(pl.Deploys, ", ")+" (rolling, alarm rollback)")
+				body.text(x+4, y+17, "note", "deploys "+strings.Join(pl.Deploys, ", ")+"; ECS rolls back on its alarms")
 			}
 			pipelineY = y + 26
 			y += 44

@@ -81,7 +81,8 @@ type TopoQueue struct {
 	DeadLetter   bool
 }
 
-// TopoPipeline is a CodePipeline: its stages and the services its ECS deploy actions update.
+// TopoPipeline is a CodePipeline: its stages and the services its ECS deploy actions update,
+// each with its deployment strategy ("web (canary)").
 type TopoPipeline struct {
 	Name    string
 	Stages  []string
@@ -235,6 +236,9 @@ func BuildTopology(env *Environment, ws []Workload) *Topology {
 						if svc, ok := env.ref(a.st, obj(ao["Configuration"])["ServiceName"]); ok {
 							if w, ok := byID[svc.stack.Name+"/"+svc.id]; ok {
 								name = w.Name
+								if w.Deploy != nil && w.Deploy.Strategy != "" {
+									name += " (" + strings.ToLower(strings.ReplaceAll(w.Deploy.Strategy, "_", "-")) + ")"
+								}
 							}
 						}
 						tp.Deploys = append(tp.Deploys, name)
