@@ -166,14 +166,15 @@ var caseEnv = regexp.MustCompile(`^(?:env "|\w+ ")(\w+)[/"]`)
 // scripts/check-bad-config does the same through npx cdk synth in CI.
 //
 // The cases: every error config.Load reports (the app stops before jsii starts: milliseconds
-// each), and from each table of construct errors its first (these start jsii and build an
-// environment, about a second each; a construct error takes the same way out of the app
-// whichever construct reports it). The other construct errors' exact messages are checked
+// each), every broken deployment and zone-evacuation setting (issue 11 asks for them through
+// the app), and from the other tables of construct errors their first (these start jsii and
+// build an environment, about a second each; a construct error takes the same way out of the app
+// whichever construct reports it). Every construct error's exact message is also checked
 // in-process by TestInvalidWorkloads, TestInvalidDeployments and TestInvalidScaling.
 func TestCommandLine(t *testing.T) {
 	configError := func(tc invalidCase) bool { return strings.HasPrefix(tc.want, `env "`) }
-	cases := slices.Clone(invalidConfigs)
-	for _, table := range [][]invalidCase{invalidWorkloads, invalidDeployments, invalidScaling} {
+	cases := slices.Concat(invalidConfigs, invalidDeployments)
+	for _, table := range [][]invalidCase{invalidWorkloads, invalidScaling} {
 		first := true
 		for _, tc := range table {
 			if configError(tc) || first && !configError(tc) {
