@@ -2,12 +2,6 @@ package test
 
 import (
 	"testing"
-
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
-	"github.com/okiagari/okiagari/config"
-	"github.com/okiagari/okiagari/stacks"
 )
 
 func web(c map[string]any, e string) map[string]any {
@@ -103,24 +97,6 @@ var invalidWorkloads = []invalidCase{
 // config.Load or from building the stacks (which then must not be synthesized).
 func TestInvalidWorkloads(t *testing.T) {
 	for _, tc := range invalidWorkloads {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := mutate(t, func(c map[string]any) {
-				tc.mutate(c)
-				c[config.SelectKey] = "prod" // build only the environment the case breaks
-			})
-			envs, err := config.Load(ctx)
-			if err == nil {
-				props := stacks.AppProps() // as the app builds it: no creation stack traces
-				props.Context, props.Outdir = &ctx, jsii.String(t.TempDir())
-				app := awscdk.NewApp(props)
-				_, err = stacks.Build(app, envs)
-			}
-			if err == nil {
-				t.Fatalf("no error; want\n%s", tc.want)
-			}
-			if err.Error() != tc.want {
-				t.Fatalf("got\n%s\nwant\n%s", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantBuildError(t, tc) })
 	}
 }
