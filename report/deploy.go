@@ -135,7 +135,7 @@ func (s *service) deploymentAlarms(d *Deploy, al map[string]any) {
 			continue
 		}
 		d.AlarmNames = append(d.AlarmNames, name)
-		if r, ok := e.alarmNamed(name); ok {
+		if r, ok := e.resourceNamed("AWS::CloudWatch::Alarm", "AlarmName", name); ok {
 			d.Alarms = append(d.Alarms, e.alarm(r))
 		} else {
 			d.Assumptions = append(d.Assumptions, fmt.Sprintf("deployment alarm %s is not defined in the templates: how fast it fires is unknown", name))
@@ -151,15 +151,16 @@ func (s *service) deploymentAlarms(d *Deploy, al map[string]any) {
 	}
 }
 
-// alarmNamed finds the alarm of the environment whose AlarmName is name.
-func (e *Environment) alarmNamed(name string) (resRef, bool) {
+// resourceNamed finds the resource of the environment of type typ whose property prop is name
+// (an alarm by its AlarmName, a capacity provider by its Name).
+func (e *Environment) resourceNamed(typ, prop, name string) (resRef, bool) {
 	for _, st := range e.stacks() {
 		for _, id := range sortedKeys(st.Template.Resources) {
 			r := st.Template.Resources[id]
-			if r.Type != "AWS::CloudWatch::Alarm" {
+			if r.Type != typ {
 				continue
 			}
-			if n, ok := e.str(st, r.Properties["AlarmName"]); ok && n == name {
+			if n, ok := e.str(st, r.Properties[prop]); ok && n == name {
 				return resRef{stack: st, id: id}, true
 			}
 		}

@@ -17,12 +17,9 @@ func Placeholders(env *Environment) []Finding {
 		}
 		for _, id := range sortedKeys(st.Template.Resources) {
 			r := st.Template.Resources[id]
-			where := st.Name + " " + id
-			if path, _ := r.Metadata["aws:cdk:path"].(string); path != "" {
-				for strings.HasSuffix(path, "/Resource") {
-					path = strings.TrimSuffix(path, "/Resource")
-				}
-				where = path
+			where := constructPath(r)
+			if where == "" {
+				where = st.Name + " " + id
 			}
 			switch r.Type {
 			case "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerCertificate":

@@ -108,11 +108,20 @@ func (s *service) scaling() *Scaling {
 	return sc
 }
 
-// constructName is the last part of a resource's construct path without the L2's "Resource"
-// ("CpuTracking"), or its logical ID when the template has no path.
-func constructName(r Resource, logicalID string) string {
+// constructPath is a resource's construct path without the "Resource" children L2 constructs
+// put their L1 in ("prod/Pipeline/Pipeline"), or "" when the template has no path.
+func constructPath(r Resource) string {
 	path, _ := r.Metadata["aws:cdk:path"].(string)
-	path = strings.TrimSuffix(path, "/Resource")
+	for strings.HasSuffix(path, "/Resource") {
+		path = strings.TrimSuffix(path, "/Resource")
+	}
+	return path
+}
+
+// constructName is the last part of constructPath ("CpuTracking"), or the logical ID when the
+// template has no path.
+func constructName(r Resource, logicalID string) string {
+	path := constructPath(r)
 	if path == "" {
 		return logicalID
 	}

@@ -39,7 +39,7 @@ func (s *service) strategy() []provider {
 		default:
 			cp, ok := e.ref(it.st, o["CapacityProvider"])
 			if !ok && literal {
-				cp, ok = e.capacityProviderNamed(name)
+				cp, ok = e.resourceNamed("AWS::ECS::CapacityProvider", "Name", name)
 			}
 			p.name = name
 			if ok {
@@ -56,21 +56,6 @@ func (s *service) strategy() []provider {
 		out = append(out, p)
 	}
 	return out
-}
-
-func (e *Environment) capacityProviderNamed(name string) (resRef, bool) {
-	for _, st := range e.stacks() {
-		for _, id := range sortedKeys(st.Template.Resources) {
-			r := st.Template.Resources[id]
-			if r.Type != "AWS::ECS::CapacityProvider" {
-				continue
-			}
-			if n, ok := e.str(st, r.Properties["Name"]); ok && n == name {
-				return resRef{stack: st, id: id}, true
-			}
-		}
-	}
-	return resRef{}, false
 }
 
 // clusterDefaultStrategy is the DefaultCapacityProviderStrategy of the service's cluster (on

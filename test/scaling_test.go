@@ -9,7 +9,9 @@ import (
 	"github.com/okiagari/okiagari/config"
 )
 
-// scaleInBlocker says why a target-tracking policy may never agree to scale in, or "": its metric
+// scaleInBlocker reads the templates independently of the report's own classifier (report's
+// scaleInBlocker), so that this test and TestResilienceReportOfDefaultConfig check each other.
+// It says why a target-tracking policy may never agree to scale in, or "": its metric
 // reads memory, which seldom falls as tasks are added, or a metric the application publishes,
 // which has no data when the application stops publishing (Application Auto Scaling scales in
 // only when every target-tracking policy with scale-in enabled is ready to).

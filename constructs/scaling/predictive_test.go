@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/okiagari/okiagari/constructs/scaling"
@@ -19,12 +18,7 @@ import (
 // a raised maximum.
 func TestPredict(t *testing.T) {
 	stack := testenv.Stack(t)
-	vpc := testenv.Vpc(t, stack)
-	lb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Lb"), &elbv2.ApplicationLoadBalancerProps{Vpc: vpc})
-	tg := elbv2.NewApplicationTargetGroup(stack, jsii.String("Tg"), &elbv2.ApplicationTargetGroupProps{
-		Vpc: vpc, Port: jsii.Number(80), TargetType: elbv2.TargetType_IP,
-	})
-	lb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{Port: jsii.Number(80), DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{tg}})
+	tg := targetGroup(t, stack)
 	tgt := target(t, stack, 2, 10)
 	policy, err := scaling.Predict(tgt, jsii.String("Forecast"), nil)
 	if err != nil || policy == nil {

@@ -191,14 +191,22 @@ func TestStepCustom(t *testing.T) {
 	})
 }
 
-func TestRequestCount(t *testing.T) {
-	stack := testenv.Stack(t)
+// targetGroup is an IP target group behind a load balancer's listener, as request-count
+// scaling needs.
+func targetGroup(t *testing.T, stack awscdk.Stack) elbv2.ApplicationTargetGroup {
+	t.Helper()
 	vpc := testenv.Vpc(t, stack)
 	lb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Lb"), &elbv2.ApplicationLoadBalancerProps{Vpc: vpc})
 	tg := elbv2.NewApplicationTargetGroup(stack, jsii.String("Tg"), &elbv2.ApplicationTargetGroupProps{
 		Vpc: vpc, Port: jsii.Number(80), TargetType: elbv2.TargetType_IP,
 	})
 	lb.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{Port: jsii.Number(80), DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{tg}})
+	return tg
+}
+
+func TestRequestCount(t *testing.T) {
+	stack := testenv.Stack(t)
+	tg := targetGroup(t, stack)
 	tgt := target(t, stack, 1, 4)
 	if _, err := scaling.TrackRequestCount(tgt, jsii.String("Requests"), tg, &scaling.TrackingProps{Target: f(1000)}); err != nil {
 		t.Fatal(err)
